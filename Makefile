@@ -1,0 +1,45 @@
+# The front door: `make help` lists what you can do.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export UV_SYSTEM_CERTS ?= 1
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+RUN := $(UV) run --frozen
+
+.PHONY: help uv install run run-stdio migrate test test-fast lint typecheck bench conformance
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+uv: ## install uv if it is missing
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	@command -v $(UV) >/dev/null 2>&1 || (echo "uv not found after install; add ~/.local/bin to PATH" && exit 1)
+
+install: uv ## create .venv from uv.lock
+	$(UV) sync --locked
+
+run: install ## run the gateway on http://127.0.0.1:8081/mcp (embedded Postgres with demo data unless DATABASE_URL is set)
+	$(RUN) abcodex-gateway
+
+run-stdio: install ## run the gateway over stdio (for desktop MCP hosts)
+	$(RUN) abcodex-gateway --stdio
+
+migrate: install ## apply the gateway's migrations to DATABASE_URL
+	$(RUN) abcodex-gateway migrate
+
+test: install ## run the whole test suite
+	$(RUN) pytest
+
+lint: install ## ruff
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+typecheck: install ## mypy --strict
+	$(RUN) mypy
+
+bench: install ## load test on loopback; prints ratios against a no-op tool measured in the same run
+	$(RUN) python -m bench.gateway_bench
+
+conformance: install ## MCP Inspector CLI and the MCP conformance suite against a local gateway
+	bash scripts/mcp-conformance.sh
+
+-include mk/*.mk

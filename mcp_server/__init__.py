@@ -1,0 +1,1 @@
+"""abcodex gateway: Art Battle data as MCP tools."""

@@ -1,0 +1,1 @@
+"""abcodex Slack assistant: a thin MCP client."""
