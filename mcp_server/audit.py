@@ -1,0 +1,103 @@
+"""The audit trail (`abcodex_tool_calls`): one row per tool call, allowed or refused.
+
+Payment calls are written before their answer is returned; read calls are queued and written in batches
+so auditing does not cost the hot path a round trip. The queue is flushed on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from mcp_server.db.pool import Database
+
+_INSERT = """
+INSERT INTO abcodex_tool_calls
+    (called_at, request_id, client_name, acting_user, acting_role, tool, arguments, outcome, detail, duration_ms)
+SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::jsonb[], $8::text[], $9::text[], $10::numeric[])
+"""
+_log = structlog.get_logger("abcodex.audit")
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    called_at: Any
+    request_id: str | None
+    client_name: str
+    acting_user: str | None
+    acting_role: str | None
+    tool: str
+    arguments: dict[str, Any]
+    outcome: str
+    detail: str | None
+    duration_ms: float
+
+
+class AuditTrail:
+    def __init__(self, db: Database, batch_size: int = 200, flush_interval: float = 0.25) -> None:
+        self._db = db
+        self._queue: list[AuditRecord] = []
+        self._batch_size = batch_size
+        self._flush_interval = flush_interval
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="audit-writer")
+
+    async def record_now(self, record: AuditRecord) -> None:
+        await self._write([record])
+
+    def record_later(self, record: AuditRecord) -> None:
+        self._queue.append(record)
+        if len(self._queue) >= self._batch_size:
+            self._wakeup.set()
+
+    async def flush(self) -> None:
+        batch, self._queue = self._queue, []
+        if batch:
+            await self._write(batch)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self.flush()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=self._flush_interval)
+            self._wakeup.clear()
+            await self.flush()
+
+    async def _write(self, batch: list[AuditRecord]) -> None:
+        columns = list(
+            zip(
+                *(
+                    (
+                        r.called_at,
+                        r.request_id,
+                        r.client_name,
+                        r.acting_user,
+                        r.acting_role,
+                        r.tool,
+                        r.arguments,
+                        r.outcome,
+                        r.detail,
+                        r.duration_ms,
+                    )
+                    for r in batch
+                ),
+                strict=True,
+            )
+        )
+        try:
+            await self._db.execute(_INSERT, *columns)
+        except Exception as exc:
+            _log.error("audit_write_failed", rows=len(batch), error=exc.__class__.__name__)

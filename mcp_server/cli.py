@@ -1,0 +1,127 @@
+"""`abcodex-gateway`: serve over HTTP (default) or stdio, apply migrations, reconcile payouts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import sys
+
+import anyio
+import structlog
+import uvicorn
+
+from mcp_server.app import build_gateway
+from mcp_server.errors import ConfigurationError, GatewayError
+from mcp_server.logs import configure_logging
+from mcp_server.settings import GatewaySettings, load_settings
+
+_log = structlog.get_logger("abcodex.cli")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="abcodex-gateway", description="Art Battle data as MCP tools.")
+    parser.add_argument("--stdio", action="store_true", help="serve MCP over stdin/stdout (desktop hosts)")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="serve MCP over streamable HTTP (the default)")
+    migrate = commands.add_parser("migrate", help="apply the gateway's migrations to DATABASE_URL")
+    migrate.add_argument(
+        "--recommended-indexes",
+        action="store_true",
+        help="also build the indexes the tools' queries use (CONCURRENTLY) on production tables",
+    )
+    commands.add_parser("reconcile", help="resolve payouts left 'processing' (after a crash) against Stripe")
+    return parser
+
+
+def embedded_token(settings: GatewaySettings) -> str:
+    """The embedded default's token: kept in the data directory so it survives restarts."""
+    path = settings.abcodex_data_dir / "gateway-token"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    path.touch(mode=0o600)
+    path.write_text(token + "\n", encoding="utf-8")
+    return token
+
+
+def _with_default_token(settings: GatewaySettings) -> tuple[GatewaySettings, str | None]:
+    if settings.mcp_gateway_auth == "none" or settings.mcp_gateway_auth_token or settings.mcp_gateway_tokens_file:
+        return settings, None
+    if not settings.uses_embedded_database:
+        raise ConfigurationError(
+            "MCP_GATEWAY_AUTH_TOKEN: set it (or MCP_GATEWAY_TOKENS_FILE) when serving a real DATABASE_URL"
+        )
+    token = embedded_token(settings)
+    return settings.model_copy(update={"mcp_gateway_auth_token": token_secret(token)}), token
+
+
+def token_secret(token: str) -> object:
+    from pydantic import SecretStr  # noqa: PLC0415 - only needed here
+
+    return SecretStr(token)
+
+
+def _print_connect_info(settings: GatewaySettings, token: str | None) -> None:
+    url = f"http://{settings.mcp_gateway_host}:{settings.mcp_gateway_port}/mcp"
+    database = f"embedded demo ({settings.abcodex_data_dir})" if settings.uses_embedded_database else "DATABASE_URL"
+    lines = [f"abcodex gateway on {url}", f"  database: {database}"]
+    if token:
+        inspector = f'npx @modelcontextprotocol/inspector --cli {url} --header "Authorization: Bearer {token}"'
+        lines += [f"  token:    {token}", f"  try:      {inspector} --method tools/list"]
+    elif settings.mcp_gateway_auth == "none":
+        lines.append("  auth:     none (loopback only)")
+    print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def serve_http(settings: GatewaySettings) -> None:
+    settings, token = _with_default_token(settings)
+    gateway = build_gateway(settings)
+    _print_connect_info(settings, token)
+    config = uvicorn.Config(
+        gateway.http_app,
+        host=settings.mcp_gateway_host,
+        port=settings.mcp_gateway_port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=int(settings.mcp_gateway_drain_seconds),
+        server_header=False,
+    )
+    uvicorn.Server(config).run()
+    _log.info("gateway_exited")
+
+
+def serve_stdio(settings: GatewaySettings) -> None:
+    gateway = build_gateway(settings)
+    anyio.run(gateway.mcp.run_stdio_async)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        configure_logging(settings.log_level, "json" if args.stdio else settings.log_format)
+        if args.command == "migrate":
+            from mcp_server.maintenance import migrate  # noqa: PLC0415 - keeps serving start-up lean
+
+            asyncio.run(migrate(settings, args.recommended_indexes))
+        elif args.command == "reconcile":
+            from mcp_server.maintenance import reconcile  # noqa: PLC0415
+
+            asyncio.run(reconcile(settings))
+        elif args.stdio:
+            serve_stdio(settings)
+        else:
+            serve_http(settings)
+    except GatewayError as exc:
+        print(f"abcodex-gateway: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Postgres: the embedded default, migrations, demo data and the connection pool."""

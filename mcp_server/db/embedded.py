@@ -1,0 +1,130 @@
+"""The embedded default: a private Postgres cluster run from the system's Postgres binaries.
+
+Used by `make run` (no DATABASE_URL) and by the test suite. Postgres refuses to run as root, so as root the
+cluster is owned by the `postgres` OS user and every binary runs through `runuser`; the cluster then lives
+under /var/lib/abcodex (root's home is closed to other users). It listens on a Unix socket only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from mcp_server.errors import ConfigurationError
+
+_SEARCH_GLOBS = (
+    "/usr/lib/postgresql/*/bin",
+    "/opt/homebrew/opt/postgresql*/bin",
+    "/usr/local/opt/postgresql*/bin",
+)
+_SERVICE_USER = "postgres"
+_PORT = 5432  # only names the socket file: the socket directory is private to this cluster
+
+
+def find_pg_bin(explicit: Path | None = None) -> Path:
+    """Where initdb and pg_ctl live: an explicit PG_BIN, the distribution's paths, Homebrew, then PATH."""
+    candidates: list[Path] = [explicit] if explicit else []
+    for pattern in _SEARCH_GLOBS:
+        candidates.extend(sorted(Path("/").glob(pattern.lstrip("/")), reverse=True))
+    on_path = shutil.which("pg_ctl")
+    if on_path:
+        candidates.append(Path(on_path).parent)
+    for directory in candidates:
+        if (directory / "initdb").exists() and (directory / "pg_ctl").exists():
+            return directory
+    raise ConfigurationError(
+        "PG_BIN: no Postgres binaries found (install PostgreSQL 15+ or set PG_BIN to the directory of pg_ctl)"
+    )
+
+
+def running_as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def default_cluster_dir(data_dir: Path) -> Path:
+    """As root the cluster cannot live under /root (closed to the postgres user)."""
+    if running_as_root() and str(data_dir).startswith(str(Path.home())):
+        return Path("/var/lib/abcodex/postgres")
+    return data_dir / "postgres"
+
+
+@dataclass
+class EmbeddedPostgres:
+    """One private cluster: initialised on first use, started and stopped with the process using it."""
+
+    cluster_dir: Path
+    pg_bin: Path
+    durable: bool = True
+
+    @property
+    def data_dir(self) -> Path:
+        return self.cluster_dir / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.cluster_dir / "run"
+
+    def dsn(self, database: str = "postgres") -> str:
+        return f"postgresql://{_SERVICE_USER}@/{database}?host={self.socket_dir}&port={_PORT}"
+
+    def ensure_initialized(self) -> bool:
+        """Create the cluster if it does not exist; True when it was created now."""
+        if (self.data_dir / "PG_VERSION").exists():
+            return False
+        self.cluster_dir.mkdir(parents=True, exist_ok=True)
+        self.socket_dir.mkdir(exist_ok=True)
+        self._hand_to_service_user(self.cluster_dir)
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data_dir),
+            "-A",
+            "trust",
+            "-U",
+            _SERVICE_USER,
+            "--no-sync",
+            "--locale=C",
+            "-E",
+            "UTF8",
+        )
+        return True
+
+    def start(self) -> None:
+        if self.is_running():
+            return
+        options = f"-k {self.socket_dir} -p {_PORT} -c listen_addresses='' -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        log_file = self.cluster_dir / "postgres.log"
+        self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(log_file), "-o", options, "-w", "-t", "30", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        if self.is_running():
+            self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop")
+
+    def is_running(self) -> bool:
+        if not (self.data_dir / "PG_VERSION").exists():
+            return False
+        result = self._command("pg_ctl", "-D", str(self.data_dir), "status")
+        return subprocess.run(result, capture_output=True, check=False).returncode == 0  # noqa: S603
+
+    def _hand_to_service_user(self, path: Path) -> None:
+        if running_as_root():
+            subprocess.run(["chown", "-R", f"{_SERVICE_USER}:", str(path)], check=True)  # noqa: S603, S607
+
+    def _command(self, binary: str, *args: str) -> list[str]:
+        command = [str(self.pg_bin / binary), *args]
+        if running_as_root():
+            return ["runuser", "-u", _SERVICE_USER, "--", *command]
+        return command
+
+    def _run(self, binary: str, *args: str) -> None:
+        completed = subprocess.run(self._command(binary, *args), capture_output=True, text=True, check=False)  # noqa: S603
+        if completed.returncode != 0:
+            raise ConfigurationError(
+                f"embedded Postgres: {binary} failed ({completed.returncode}): "
+                f"{(completed.stderr or completed.stdout).strip()[-500:]}"
+            )

@@ -1,0 +1,1 @@
+"""What the tools compute, apart from MCP wiring and from SQL."""

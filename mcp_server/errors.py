@@ -1,0 +1,47 @@
+"""The gateway's errors.
+
+    GatewayError                      base of everything raised on purpose
+    ├── ConfigurationError            bad or missing setting; stops start-up
+    ├── DatabaseUnavailable           Postgres cannot be reached (readiness, start-up)
+    └── ToolInputError                the caller could fix it; becomes an isError result with this sentence
+        ├── UnknownEvent              no event with that eid (carries suggestions)
+        ├── UnknownArtist
+        └── InvalidArgument           a bad round, date range, amount, ...
+    PaymentError (mcp_server.payments.errors) covers the Stripe side.
+
+Refusals of the request itself (bad token, missing scope) are protocol errors, not these.
+"""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """Base of the gateway's own errors."""
+
+
+class ConfigurationError(GatewayError):
+    """A setting is missing or invalid; the message names it."""
+
+
+class DatabaseUnavailable(GatewayError):
+    """Postgres did not answer."""
+
+
+class ToolInputError(GatewayError):
+    """An error the caller can act on; its message is one sentence written for the model."""
+
+
+class UnknownEvent(ToolInputError):
+    def __init__(self, eid: str, suggestions: list[str]) -> None:
+        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; use list_events to find one."
+        super().__init__(f"There is no event {eid}{hint}")
+        self.eid = eid
+        self.suggestions = suggestions
+
+
+class UnknownArtist(ToolInputError):
+    """No artist with that profile id (or not in that event)."""
+
+
+class InvalidArgument(ToolInputError):
+    """An argument is well-formed but makes no sense for this data."""

@@ -1,0 +1,1 @@
+"""Paying artists: the Stripe Connect adapter and its errors."""

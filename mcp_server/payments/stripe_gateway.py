@@ -1,0 +1,379 @@
+"""The Stripe adapter: the one module that imports `stripe`.
+
+It turns SDK objects into the frozen dataclasses below and SDK exceptions into
+`mcp_server.payments.errors`, converts `Decimal` money to Stripe's integer minor units (and back), and
+retries what is safe to retry (timeouts, connection errors, 409, 429, 5xx) with the SAME idempotency
+key, so a retried transfer is executed by Stripe at most once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Final, TypeVar
+
+import aiohttp
+import stripe
+import structlog
+
+from mcp_server.payments.errors import (
+    DuplicateTransfers,
+    IdempotencyConflict,
+    InvalidAmount,
+    PaymentError,
+    StripeDeclined,
+    StripeKeyRejected,
+    StripeNotConfigured,
+    StripeUnavailable,
+)
+
+DEFAULT_API_BASE: Final = "https://api.stripe.com"
+
+# https://docs.stripe.com/currencies#zero-decimal: the amount is sent in whole units.
+ZERO_DECIMAL_CURRENCIES: Final = frozenset(
+    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga"} | {"pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
+)
+# Sent with three decimals, but Stripe requires the last digit to be 0: two usable decimals.
+THREE_DECIMAL_CURRENCIES: Final = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
+# Two decimals on the wire for backwards compatibility, but only whole units are accepted.
+WHOLE_UNIT_TWO_DECIMAL_CURRENCIES: Final = frozenset({"isk"})
+
+# region -> (how a person names the platform account, the setting that holds its key)
+REGIONS: Final = {
+    "canada": ("Canada", "STRIPE_CANADA_SECRET_KEY"),
+    "international": ("International", "STRIPE_INTL_SECRET_KEY"),
+}
+
+_log = structlog.get_logger(__name__)
+_T = TypeVar("_T")
+
+
+def _currency_code(currency: str) -> str:
+    code = currency.strip().lower()
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise InvalidAmount(f"{currency!r} is not a three-letter currency code.")
+    return code
+
+
+def _scale(code: str) -> tuple[int, int]:
+    """(decimal places on Stripe's wire, decimal places an amount may have) for a currency."""
+    if code in ZERO_DECIMAL_CURRENCIES:
+        return 0, 0
+    if code in THREE_DECIMAL_CURRENCIES:
+        return 3, 2
+    if code in WHOLE_UNIT_TWO_DECIMAL_CURRENCIES:
+        return 2, 0
+    return 2, 2
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """Stripe's integer amount for `amount` of `currency`; refuses precision the currency lacks.
+
+    This is the only place money becomes an integer, so it never rounds: 0.001 CAD is an error.
+    """
+    code = _currency_code(currency)
+    wire_places, allowed_places = _scale(code)
+    if not amount.is_finite():
+        raise InvalidAmount(f"{amount} is not an amount of money.")
+    try:
+        representable = amount == amount.quantize(Decimal(1).scaleb(-allowed_places))
+    except InvalidOperation as exc:
+        raise InvalidAmount(f"{amount} {code.upper()} is too large an amount.") from exc
+    if not representable:
+        if allowed_places == 0:
+            raise InvalidAmount(f"{code.upper()} amounts must be whole numbers; {amount} is not.")
+        raise InvalidAmount(
+            f"{code.upper()} amounts can have at most {allowed_places} decimal places; {amount} has more."
+        )
+    return int(amount.scaleb(wire_places))
+
+
+def from_minor_units(minor_units: int, currency: str) -> Decimal:
+    """The `Decimal` amount for Stripe's integer `minor_units` of `currency`, exactly."""
+    wire_places, _ = _scale(_currency_code(currency))
+    return Decimal(minor_units).scaleb(-wire_places)
+
+
+@dataclass(frozen=True)
+class ConnectedAccount:
+    """An artist's Stripe Connect account as far as paying it is concerned."""
+
+    account_id: str
+    payouts_enabled: bool
+    transfers_active: bool
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A Stripe Connect transfer; `currency` is the upper-case ISO code."""
+
+    transfer_id: str
+    amount: Decimal
+    currency: str
+    destination: str
+
+
+@dataclass(frozen=True)
+class _Call:
+    """What a request was for, so that an error can be explained in a sentence."""
+
+    action: str
+    destination: str | None = None
+    currency: str | None = None
+    idempotency_key: str | None = None
+    transfer_group: str | None = None
+
+
+class StripeGateway:
+    """One regional Stripe platform account, spoken to through the official SDK.
+
+    Every request gets at most `max_retries` retries (timeouts, connection errors, 409, 429, 5xx), each
+    after an exponential backoff starting at `retry_backoff_seconds`, and each limited by
+    `timeout_seconds`. Close it with `aclose()` (or use it as an async context manager).
+    """
+
+    def __init__(
+        self,
+        secret_key: str,
+        *,
+        api_base: str = DEFAULT_API_BASE,
+        timeout_seconds: float = 20.0,
+        max_retries: int = 2,
+        account_label: str = "Stripe",
+        key_setting: str = "the Stripe secret key setting",
+        retry_backoff_seconds: float = 0.5,
+    ) -> None:
+        self._label = account_label
+        self._key_setting = key_setting
+        self._max_retries = max_retries
+        self._backoff = retry_backoff_seconds
+        self._http = stripe.AIOHTTPClient(timeout=timeout_seconds)
+        # The SDK's own retries are off: the loop below retries with our key, backoff and error mapping.
+        self._client = stripe.StripeClient(
+            secret_key,
+            base_addresses={"api": api_base.rstrip("/")},
+            max_network_retries=0,
+            http_client=self._http,
+        )
+
+    async def __aenter__(self) -> StripeGateway:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        await self._http.close_async()  # type: ignore[no-untyped-call]  # the SDK leaves it unannotated
+
+    async def ping(self) -> None:
+        """Prove the key works and Stripe answers (one attempt: readiness must be quick)."""
+        call = _Call("read the account balance")
+        await self._attempts(self._client.v1.balance.retrieve_async, call, retries=0)
+
+    async def get_connected_account(self, account_id: str) -> ConnectedAccount:
+        """The artist's connected account; StripeDeclined if it is not connected to this platform."""
+        call = _Call(f"look up the artist's Stripe account {account_id}", destination=account_id)
+        account = await self._attempts(lambda: self._client.v1.accounts.retrieve_async(account_id), call)
+        capabilities = account.capabilities
+        return ConnectedAccount(
+            account_id=account.id,
+            payouts_enabled=bool(account.payouts_enabled),
+            transfers_active=capabilities is not None and capabilities.transfers == "active",
+        )
+
+    async def create_transfer(
+        self,
+        amount: Decimal,
+        currency: str,
+        *,
+        destination: str,
+        idempotency_key: str,
+        metadata: Mapping[str, str],
+        transfer_group: str,
+    ) -> Transfer:
+        """Transfer `amount` to the connected account `destination`, at most once per idempotency key.
+
+        StripeDeclined means no money moved; StripeUnavailable means the outcome is unknown (retry with
+        the same key, or reconcile with `find_transfer_by_group`).
+        """
+        if amount <= 0:
+            raise InvalidAmount(f"A transfer amount must be positive; {amount} is not.")
+        if not 0 < len(idempotency_key) <= 255:
+            raise ValueError("an idempotency key has 1 to 255 characters")
+        params: stripe.params.TransferCreateParams = {
+            "amount": to_minor_units(amount, currency),
+            "currency": _currency_code(currency),
+            "destination": destination,
+            "metadata": dict(metadata),
+            "transfer_group": transfer_group,
+        }
+        call = _Call(
+            f"transfer {amount} {currency.upper()} to the artist's Stripe account {destination}",
+            destination=destination,
+            currency=currency,
+            idempotency_key=idempotency_key,
+            transfer_group=transfer_group,
+        )
+        options: stripe.RequestOptions = {"idempotency_key": idempotency_key}
+        transfer = await self._attempts(lambda: self._client.v1.transfers.create_async(params, options), call)
+        return _transfer_from_stripe(transfer)
+
+    async def find_transfer_by_group(self, transfer_group: str) -> Transfer | None:
+        """The transfer Stripe holds for this group (one payment's key), or None if it never happened."""
+        call = _Call(f"list the transfers of group {transfer_group}", transfer_group=transfer_group)
+        params: stripe.params.TransferListParams = {"transfer_group": transfer_group, "limit": 10}
+        page = await self._attempts(lambda: self._client.v1.transfers.list_async(params), call)
+        transfers = [_transfer_from_stripe(t) for t in page.data]
+        if len(transfers) > 1:
+            ids = ", ".join(t.transfer_id for t in transfers)
+            raise DuplicateTransfers(
+                f"The {self._label} Stripe account has {len(transfers)} transfers in group {transfer_group} "
+                f"({ids}); one payment was sent more than once and needs a person to reverse the extra."
+            )
+        return transfers[0] if transfers else None
+
+    async def _attempts(self, operation: Callable[[], Awaitable[_T]], call: _Call, retries: int | None = None) -> _T:
+        """Run `operation`, retrying what may succeed later; map every SDK error to ours."""
+        attempts = 1 + (self._max_retries if retries is None else retries)
+        problem = "no attempt was made"
+        for attempt in range(attempts):
+            if attempt:
+                _log.warning("stripe_retry", account=self._label, action=call.action, problem=problem)
+                await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
+            try:
+                return await operation()
+            except (stripe.APIConnectionError, TimeoutError, aiohttp.ClientError) as exc:
+                problem = f"no answer ({type(exc).__name__})"
+            except stripe.StripeError as exc:
+                status = exc.http_status or 0
+                if status not in (409, 429) and status < 500:
+                    raise self._refusal(exc, call) from exc
+                problem = f"HTTP {status}: {exc.user_message}"
+        raise StripeUnavailable(self._unavailable_sentence(call, attempts, problem))
+
+    def _unavailable_sentence(self, call: _Call, attempts: int, problem: str) -> str:
+        sentence = f"The {self._label} Stripe account could not {call.action} after {attempts} attempt(s): {problem}."
+        if call.idempotency_key is None:
+            return sentence
+        return (
+            f"{sentence} Whether the transfer happened is unknown; retrying with the same key or "
+            f"reconciling transfer group {call.transfer_group} will settle it without paying twice."
+        )
+
+    def _refusal(self, exc: stripe.StripeError, call: _Call) -> PaymentError:
+        """Our error for a definite answer from Stripe (4xx other than 409 and 429)."""
+        code = exc.error.code if exc.error is not None else exc.code
+        if isinstance(exc, stripe.IdempotencyError):
+            return IdempotencyConflict(
+                f"Stripe already used idempotency key {call.idempotency_key} for a different request, so it "
+                f"did not {call.action}; an earlier transfer may exist, so reconcile transfer group "
+                f"{call.transfer_group} before trying again."
+            )
+        if isinstance(exc, stripe.AuthenticationError):
+            return StripeKeyRejected(f"Stripe rejected the {self._label} secret key; check {self._key_setting}.")
+        if isinstance(exc, stripe.PermissionError) and code != "account_invalid":
+            return StripeKeyRejected(
+                f"The {self._label} Stripe key is not allowed to {call.action}; check {self._key_setting}."
+            )
+        return StripeDeclined(self._decline_reason(code, exc, call))
+
+    def _decline_reason(self, code: str | None, exc: stripe.StripeError, call: _Call) -> str:
+        if code == "balance_insufficient":
+            currency = (call.currency or "").upper()
+            return (
+                f"The {self._label} Stripe account's available {currency} balance is too low for this "
+                "transfer; add funds or wait for pending funds to become available, then try again."
+            )
+        if code == "account_invalid" or (code == "resource_missing" and _error_param(exc) == "destination"):
+            return (
+                f"The artist's Stripe account {call.destination} does not exist or is not connected to the "
+                f"{self._label} Stripe account; check the Stripe account stored for the artist."
+            )
+        if code == "insufficient_capabilities_for_transfer":
+            return (
+                f"The artist's Stripe account {call.destination} cannot receive transfers yet; the artist "
+                "has to finish Stripe onboarding first."
+            )
+        return f"Stripe refused to {call.action}: {exc.user_message}"
+
+
+def _error_param(exc: stripe.StripeError) -> str | None:
+    return exc.error.param if exc.error is not None else None
+
+
+def _transfer_from_stripe(transfer: stripe.Transfer) -> Transfer:
+    destination = transfer.destination
+    return Transfer(
+        transfer_id=transfer.id,
+        amount=from_minor_units(transfer.amount, transfer.currency),
+        currency=transfer.currency.upper(),
+        destination=destination if isinstance(destination, str) else destination.id if destination else "",
+    )
+
+
+class StripeRegions:
+    """The regional gateways; an event's `stripe_account_region` picks one."""
+
+    def __init__(self, gateways: Mapping[str, StripeGateway]) -> None:
+        self._gateways = dict(gateways)
+
+    @classmethod
+    def from_keys(
+        cls,
+        *,
+        canada_secret_key: str | None,
+        intl_secret_key: str | None,
+        api_base: str = DEFAULT_API_BASE,
+        timeout_seconds: float = 20.0,
+        max_retries: int = 2,
+        retry_backoff_seconds: float = 0.5,
+    ) -> StripeRegions:
+        """Gateways for the regions whose key is set (an empty key counts as missing)."""
+        keys = {"canada": canada_secret_key, "international": intl_secret_key}
+        return cls(
+            {
+                region: StripeGateway(
+                    key,
+                    api_base=api_base,
+                    timeout_seconds=timeout_seconds,
+                    max_retries=max_retries,
+                    account_label=REGIONS[region][0],
+                    key_setting=REGIONS[region][1],
+                    retry_backoff_seconds=retry_backoff_seconds,
+                )
+                for region, key in keys.items()
+                if key
+            }
+        )
+
+    @property
+    def configured_regions(self) -> tuple[str, ...]:
+        return tuple(sorted(self._gateways))
+
+    def for_region(self, region: str) -> StripeGateway:
+        """The gateway paying for `region`; StripeNotConfigured names the setting when its key is missing."""
+        name = region.strip().lower()
+        if name not in REGIONS:
+            raise StripeNotConfigured(
+                f"Stripe region {region!r} is unknown; an event's stripe_account_region must be "
+                "'canada' or 'international'."
+            )
+        gateway = self._gateways.get(name)
+        if gateway is None:
+            label, setting = REGIONS[name]
+            raise StripeNotConfigured(
+                f"Payments from the {label} Stripe account are not configured: set {setting} to enable them."
+            )
+        return gateway
+
+    async def ping(self) -> None:
+        """Ping every configured region; having none configured is not a failure."""
+        for gateway in self._gateways.values():
+            await gateway.ping()
+
+    async def aclose(self) -> None:
+        for gateway in self._gateways.values():
+            await gateway.aclose()

@@ -1,0 +1,1 @@
+"""SQL: one function per question, each one round trip, returning plain rows."""

@@ -1,0 +1,106 @@
+"""What artists earned, were paid and are still owed, by the production formula (DATA-MODEL.md).
+
+owed = Σ over the artist's works in the event with art.status = 'paid' of
+       coalesce(final_price, current_bid) × coalesce(events.artist_auction_portion, 0.5)
+     − Σ gross_amount of the artist's artist_payments rows for that event whose status is not 'cancelled'.
+A payment row belongs to an event through its artwork, or (for payouts not tied to one work, such as the
+gateway's own) through metadata->>'event_id'.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from mcp_server.db.pool import Database
+
+# $1 eid or NULL, $2 artist_profile_id or NULL
+OWED_LINES_CTE = """
+ev AS (
+    SELECT id, eid, name, currency, coalesce(artist_auction_portion, 0.5) AS portion,
+           stripe_account_region AS region, event_start_datetime AS starts_at
+    FROM events WHERE $1::text IS NULL OR eid = $1
+),
+earned AS (
+    SELECT a.event_id, a.artist_id, sum(coalesce(a.final_price, a.current_bid, 0) * ev.portion) AS earned,
+           count(*) AS works_paid
+    FROM art a JOIN ev ON ev.id = a.event_id
+    WHERE a.status = 'paid' AND a.artist_id IS NOT NULL AND ($2::uuid IS NULL OR a.artist_id = $2)
+    GROUP BY a.event_id, a.artist_id
+),
+payment_rows AS (
+    SELECT coalesce(a.event_id, ev_meta.id) AS event_id, p.artist_profile_id AS artist_id, p.status,
+           p.gross_amount
+    FROM artist_payments p
+    LEFT JOIN art a ON a.id = p.art_id
+    LEFT JOIN ev ev_meta ON p.art_id IS NULL AND p.metadata->>'event_id' = ev_meta.id::text
+    WHERE $2::uuid IS NULL OR p.artist_profile_id = $2
+),
+settled AS (
+    SELECT pr.event_id, pr.artist_id,
+           coalesce(sum(pr.gross_amount) FILTER (WHERE pr.status <> 'cancelled'), 0) AS settled,
+           coalesce(sum(pr.gross_amount) FILTER (WHERE pr.status = 'paid'), 0) AS paid,
+           coalesce(sum(pr.gross_amount) FILTER (WHERE pr.status IN ('pending', 'processing')), 0) AS in_progress,
+           coalesce(sum(pr.gross_amount) FILTER (WHERE pr.status = 'failed'), 0) AS failed
+    FROM payment_rows pr JOIN ev ON ev.id = pr.event_id
+    GROUP BY pr.event_id, pr.artist_id
+),
+lines AS (
+    SELECT ev.eid, ev.name AS event_name, ev.currency, ev.region, ev.starts_at,
+           ap.id AS artist_profile_id, ap.name AS artist_name, ap.email AS artist_email,
+           coalesce(e.earned, 0) AS earned, coalesce(s.paid, 0) AS paid,
+           coalesce(s.in_progress, 0) AS in_progress, coalesce(s.failed, 0) AS failed,
+           coalesce(e.earned, 0) - coalesce(s.settled, 0) AS owed,
+           acct.stripe_account_id, coalesce(acct.payouts_enabled, false) AS payouts_enabled
+    FROM earned e
+    FULL JOIN settled s USING (event_id, artist_id)
+    JOIN ev ON ev.id = coalesce(e.event_id, s.event_id)
+    JOIN artist_profiles ap ON ap.id = coalesce(e.artist_id, s.artist_id)
+    LEFT JOIN LATERAL (
+        SELECT sa.stripe_account_id, sa.payouts_enabled FROM artist_stripe_accounts sa
+        WHERE sa.artist_profile_id = ap.id
+        ORDER BY sa.payouts_enabled DESC NULLS LAST, sa.stripe_account_id LIMIT 1
+    ) acct ON true
+)
+"""
+
+_PAYMENT_SUMMARY = f"""
+WITH {OWED_LINES_CTE}
+SELECT jsonb_build_object(
+    'eid', ev.eid, 'name', ev.name, 'currency', ev.currency, 'region', ev.region, 'as_of', now(),
+    'by_status', (SELECT coalesce(jsonb_agg(jsonb_build_object('status', status, 'count', n, 'total', total)
+                                  ORDER BY status), '[]'::jsonb)
+                  FROM (SELECT pr.status, count(*) AS n, sum(pr.gross_amount) AS total
+                        FROM payment_rows pr WHERE pr.event_id = ev.id GROUP BY pr.status) st),
+    'artists', (SELECT coalesce(jsonb_agg(to_jsonb(l) ORDER BY l.owed DESC, l.artist_name), '[]'::jsonb)
+                FROM lines l))
+FROM ev
+"""
+
+_OWED_ACROSS_EVENTS = f"""
+WITH {OWED_LINES_CTE}
+SELECT coalesce(jsonb_agg(to_jsonb(l) ORDER BY l.starts_at DESC, l.owed DESC, l.artist_name), '[]'::jsonb)
+FROM lines l WHERE l.owed <> 0
+"""
+
+_OWED_ONE = f"""
+WITH {OWED_LINES_CTE}
+SELECT to_jsonb(l) FROM lines l
+"""
+
+
+async def payment_summary(db: Database, eid: str) -> dict[str, Any] | None:
+    document: dict[str, Any] | None = await db.document(_PAYMENT_SUMMARY, eid, None)
+    return document
+
+
+async def owed_lines(db: Database, eid: str | None, artist_profile_id: str | None) -> list[dict[str, Any]]:
+    document: list[dict[str, Any]] = await db.document(_OWED_ACROSS_EVENTS, eid, artist_profile_id)
+    return document
+
+
+async def owed_line(connection: asyncpg.Connection, eid: str, artist_profile_id: str) -> dict[str, Any] | None:
+    """One artist's line for one event, read inside the caller's transaction (for payouts)."""
+    document: dict[str, Any] | None = await connection.fetchval(_OWED_ONE, eid, artist_profile_id)
+    return document

@@ -1,0 +1,121 @@
+"""The gateway's settings: one pydantic-settings class, read once at start.
+
+A missing or invalid value stops start-up with a message naming the variable (see `load_settings`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from mcp_server.errors import ConfigurationError
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "abcodex"
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class GatewaySettings(BaseSettings):
+    """Everything the gateway reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    mcp_gateway_host: str = "127.0.0.1"
+    mcp_gateway_port: int = Field(default=8081, ge=0, le=65535)
+    mcp_gateway_auth: Literal["bearer", "none"] = "bearer"
+    mcp_gateway_auth_token: SecretStr | None = None
+    mcp_gateway_tokens_file: Path | None = None
+    mcp_gateway_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    mcp_gateway_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    mcp_gateway_drain_seconds: float = Field(default=10.0, gt=0, le=300)
+
+    database_url: SecretStr | None = None
+    abcodex_data_dir: Path = Field(default_factory=_default_data_dir)
+    pg_bin: Path | None = None
+    mcp_gateway_stdio_scopes: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["read"])
+    db_pool_min_size: int = Field(default=2, ge=1, le=100)
+    db_pool_max_size: int = Field(default=10, ge=1, le=200)
+    db_statement_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    readiness_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    live_cache_seconds: float = Field(default=1.0, ge=0, le=60)
+
+    enable_mutating_tools: bool = False
+    stripe_canada_secret_key: SecretStr | None = None
+    stripe_intl_secret_key: SecretStr | None = None
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+    stripe_max_retries: int = Field(default=2, ge=0, le=5)
+    payment_confirmation_secret: SecretStr | None = None
+    payment_confirmation_ttl_seconds: int = Field(default=600, ge=30, le=3600)
+    payment_max_amount: Decimal = Field(default=Decimal("5000"), gt=0)
+    payment_daily_cap_per_caller: Decimal = Field(default=Decimal("20000"), gt=0)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    @field_validator(
+        "mcp_gateway_allowed_hosts", "mcp_gateway_allowed_origins", "mcp_gateway_stdio_scopes", mode="before"
+    )
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _auth_none_only_on_loopback(self) -> GatewaySettings:
+        if self.mcp_gateway_auth == "none" and not self.binds_loopback:
+            raise ValueError("MCP_GATEWAY_AUTH=none is only accepted when MCP_GATEWAY_HOST is a loopback address")
+        if self.db_pool_min_size > self.db_pool_max_size:
+            raise ValueError("DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE")
+        return self
+
+    @property
+    def binds_loopback(self) -> bool:
+        if self.mcp_gateway_host in LOOPBACK_HOSTS:
+            return True
+        try:
+            return ipaddress.ip_address(self.mcp_gateway_host).is_loopback
+        except ValueError:
+            return False
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+    def allowed_hosts(self) -> list[str]:
+        """Host header values accepted: loopback always (probes, port-forward), plus configured names."""
+        loopback = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+        return loopback + [h if ":" in h else f"{h}:*" for h in self.mcp_gateway_allowed_hosts]
+
+    def allowed_origins(self) -> list[str]:
+        loopback = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+        return loopback + list(self.mcp_gateway_allowed_origins)
+
+
+def load_settings() -> GatewaySettings:
+    """Read the environment; turn validation errors into one message naming each bad variable."""
+    try:
+        return GatewaySettings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = "_".join(str(part) for part in error["loc"]).upper() or "settings"
+            problems.append(f"{name}: {error['msg']}")
+        raise ConfigurationError("invalid gateway settings: " + "; ".join(problems)) from exc

@@ -1,0 +1,1 @@
+"""Test support: a real Postgres and a real gateway for the suite."""

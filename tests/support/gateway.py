@@ -1,0 +1,90 @@
+"""Run the real gateway app in the test's event loop, on a loopback port, and talk to it with the MCP SDK."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import socket
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+import uvicorn
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from mcp_server.app import Gateway, build_gateway
+from mcp_server.settings import GatewaySettings
+
+
+@dataclass
+class RunningGateway:
+    gateway: Gateway
+    base_url: str
+    token: str
+    database_url: str
+
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/mcp"
+
+    def client(self, token: str | None = None, headers: Mapping[str, str] | None = None,
+               mode: str = "auto") -> Client:
+        return mcp_client(self.url, token if token is not None else self.token, headers, mode)
+
+
+def mcp_client(url: str, token: str | None, headers: Mapping[str, str] | None = None, mode: str = "auto") -> Client:
+    all_headers = dict(headers or {})
+    if token:
+        all_headers["Authorization"] = f"Bearer {token}"
+    http = httpx2.AsyncClient(headers=all_headers, timeout=30)
+    return _ClosingClient(streamable_http_client(url, http_client=http), http, mode=mode)
+
+
+class _ClosingClient(Client):
+    """An MCP client that also closes the HTTP client it was given."""
+
+    def __init__(self, transport: Any, http: httpx2.AsyncClient, mode: str) -> None:
+        super().__init__(transport, mode=mode)
+        self._http = http
+
+    async def __aexit__(self, *exc: Any) -> None:
+        try:
+            await super().__aexit__(*exc)
+        finally:
+            await self._http.aclose()
+
+
+def listening_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(512)  # connections queue here until uvicorn accepts them: no start-up polling
+    sock.setblocking(False)
+    return sock
+
+
+@asynccontextmanager
+async def run_gateway(database_url: str, **overrides: Any) -> AsyncIterator[RunningGateway]:
+    token = overrides.pop("token", None) or secrets.token_urlsafe(16)
+    settings = GatewaySettings(
+        database_url=database_url, mcp_gateway_auth_token=token, mcp_gateway_port=0, log_format="json",
+        **overrides,
+    )
+    gateway = build_gateway(settings)
+    sock = listening_socket()
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(gateway.http_app, lifespan="on", log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]  # the test runner owns signals
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        yield RunningGateway(gateway, f"http://127.0.0.1:{port}", token, database_url)
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()

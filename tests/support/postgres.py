@@ -1,0 +1,77 @@
+"""One embedded Postgres server per test session; a database per module cloned from a demo template."""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+
+from mcp_server.db.demo_loader import load_demo_data
+from mcp_server.db.embedded import EmbeddedPostgres, find_pg_bin
+from mcp_server.db.migrations import apply_migrations
+
+TEMPLATE = "demo_template"
+
+
+@dataclass
+class TestPostgres:
+    server: EmbeddedPostgres
+    anchor: datetime
+    _names: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def create_demo_database(self, label: str = "db") -> str:
+        """A fresh copy of the demo database; returns its DSN."""
+        name = f"t_{label}_{next(self._names)}".lower()[:60]
+        admin = await asyncpg.connect(self.server.dsn("postgres"))
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+        finally:
+            await admin.close()
+        return self.server.dsn(name)
+
+
+def start_test_postgres() -> EmbeddedPostgres:
+    root = Path(tempfile.mkdtemp(prefix="abcodex-test-pg-"))
+    root.chmod(0o755)  # the postgres OS user (as root) must reach it
+    server = EmbeddedPostgres(root / "cluster", find_pg_bin(), durable=False)
+    server.ensure_initialized()
+    server.start()
+
+    def stop() -> None:
+        server.stop("immediate")
+        shutil.rmtree(root, ignore_errors=True)
+
+    atexit.register(stop)
+    return server
+
+
+async def build_template(server: EmbeddedPostgres, anchor: datetime) -> None:
+    admin = await asyncpg.connect(server.dsn("postgres"))
+    try:
+        await admin.execute(f'CREATE DATABASE "{TEMPLATE}"')
+    finally:
+        await admin.close()
+    connection = await asyncpg.connect(server.dsn(TEMPLATE))
+    try:
+        await apply_migrations(connection, ("production", "abcodex"))
+        await load_demo_data(connection, anchor)
+    finally:
+        await connection.close()
+
+
+async def session_postgres() -> TestPostgres:
+    server = start_test_postgres()
+    anchor = datetime.now(UTC)
+    await build_template(server, anchor)
+    return TestPostgres(server, anchor)
+
+
+def running_as_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
