@@ -7,12 +7,14 @@ builds the services, so the same wiring serves both transports.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.request_state import RequestStateSecurity
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -39,7 +41,7 @@ class Gateway:
     metrics: GatewayMetrics
     mcp: MCPServer[GatewayServices]
     services: GatewayServices | None = None
-    http_app: ASGIApp | None = None
+    http_app: ASGIApp = field(init=False)
     in_flight: set[int] = field(default_factory=set)
 
 
@@ -52,7 +54,7 @@ def build_gateway(settings: GatewaySettings) -> Gateway:
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[GatewayServices]) -> AsyncIterator[GatewayServices]:
-        services = await start_services(settings)
+        services = await start_services(settings, stdio_identity)
         if settings.enable_mutating_tools:
             services.payments = start_payments(settings, services)
         gateway.services = services
@@ -64,11 +66,12 @@ def build_gateway(settings: GatewaySettings) -> Gateway:
             metrics.watch_pool(None)
             await stop_services(services)
 
+    stdio_identity = ClientIdentity("stdio", frozenset(settings.mcp_gateway_stdio_scopes))
     policy = ToolCallPolicy(
         required_scope=required_scope,
         audit=lambda: gateway.services.audit if gateway.services else None,
         metrics=metrics,
-        stdio_identity=ClientIdentity("stdio", frozenset(settings.mcp_gateway_stdio_scopes)),
+        stdio_identity=stdio_identity,
         always_audit_now=frozenset({PAYMENT_TOOL}),
     )
     server: MCPServer[GatewayServices] = MCPServer(
@@ -88,15 +91,23 @@ def build_gateway(settings: GatewaySettings) -> Gateway:
     return gateway
 
 
+def _request_state_security(settings: GatewaySettings) -> RequestStateSecurity | None:
+    """Sealed request state (input-required rounds) must open on any replica: key it from the shared secret."""
+    if settings.payment_confirmation_secret is None:
+        return None
+    secret = settings.payment_confirmation_secret.get_secret_value().encode()
+    return RequestStateSecurity(keys=[hashlib.sha256(b"abcodex-request-state\0" + secret).digest()])
+
+
 def _http_app(gateway: Gateway) -> ASGIApp:
     settings = gateway.settings
     server = gateway.mcp
 
-    @server.custom_route("/healthz", methods=["GET", "HEAD"])
+    @server.custom_route("/healthz", methods=["GET", "HEAD"])  # type: ignore[untyped-decorator]
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "alive"})
 
-    @server.custom_route("/readyz", methods=["GET", "HEAD"])
+    @server.custom_route("/readyz", methods=["GET", "HEAD"])  # type: ignore[untyped-decorator]
     async def readyz(_: Request) -> Response:
         checks = await readiness_checks(gateway)
         ready = all(check["ok"] for check in checks.values())
@@ -104,7 +115,7 @@ def _http_app(gateway: Gateway) -> ASGIApp:
             {"status": "ready" if ready else "not_ready", "checks": checks}, status_code=200 if ready else 503
         )
 
-    @server.custom_route("/metrics", methods=["GET"])
+    @server.custom_route("/metrics", methods=["GET"])  # type: ignore[untyped-decorator]
     async def metrics(_: Request) -> Response:
         return PlainTextResponse(gateway.metrics.render(), media_type=CONTENT_TYPE)
 

@@ -10,6 +10,7 @@ import sys
 import anyio
 import structlog
 import uvicorn
+from pydantic import SecretStr
 
 from mcp_server.app import build_gateway
 from mcp_server.errors import ConfigurationError, GatewayError
@@ -46,6 +47,22 @@ def embedded_token(settings: GatewaySettings) -> str:
     return token
 
 
+def _with_embedded_payment_secret(settings: GatewaySettings) -> GatewaySettings:
+    """The embedded default may try payments (against a Stripe test key) without inventing a secret by hand."""
+    if (
+        not settings.enable_mutating_tools
+        or settings.payment_confirmation_secret
+        or not settings.uses_embedded_database
+    ):
+        return settings
+    path = settings.abcodex_data_dir / "payment-confirmation-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48) + "\n", encoding="utf-8")
+    return settings.model_copy(update={"payment_confirmation_secret": token_secret(path.read_text().strip())})
+
+
 def _with_default_token(settings: GatewaySettings) -> tuple[GatewaySettings, str | None]:
     if settings.mcp_gateway_auth == "none" or settings.mcp_gateway_auth_token or settings.mcp_gateway_tokens_file:
         return settings, None
@@ -58,7 +75,6 @@ def _with_default_token(settings: GatewaySettings) -> tuple[GatewaySettings, str
 
 
 def token_secret(token: str) -> object:
-    from pydantic import SecretStr  # noqa: PLC0415 - only needed here
 
     return SecretStr(token)
 
@@ -76,7 +92,7 @@ def _print_connect_info(settings: GatewaySettings, token: str | None) -> None:
 
 
 def serve_http(settings: GatewaySettings) -> None:
-    settings, token = _with_default_token(settings)
+    settings, token = _with_default_token(_with_embedded_payment_secret(settings))
     gateway = build_gateway(settings)
     _print_connect_info(settings, token)
     config = uvicorn.Config(
@@ -96,7 +112,7 @@ def serve_http(settings: GatewaySettings) -> None:
 
 
 def serve_stdio(settings: GatewaySettings) -> None:
-    gateway = build_gateway(settings)
+    gateway = build_gateway(_with_embedded_payment_secret(settings))
     anyio.run(gateway.mcp.run_stdio_async)
 
 

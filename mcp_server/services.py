@@ -8,12 +8,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import structlog
 
 from mcp_server.audit import AuditTrail
+from mcp_server.auth import ClientIdentity
 from mcp_server.cache import CoalescingCache
 from mcp_server.db.demo_loader import load_demo_data
 from mcp_server.db.embedded import EmbeddedPostgres, default_cluster_dir, find_pg_bin
@@ -33,6 +34,7 @@ class GatewayServices:
     db: Database
     reads: ReadService
     audit: AuditTrail
+    stdio_identity: ClientIdentity
     embedded: EmbeddedPostgres | None = None
     schema_ready: asyncio.Event = field(default_factory=asyncio.Event)
     payments: Any = None
@@ -82,7 +84,7 @@ async def migrate_until_done(db_dsn: str, sets: tuple[MigrationSet, ...], ready:
             delay = min(delay * 2, 15)
 
 
-async def start_services(settings: GatewaySettings) -> GatewayServices:
+async def start_services(settings: GatewaySettings, stdio_identity: ClientIdentity) -> GatewayServices:
     embedded = None
     if settings.database_url is None:
         embedded = embedded_postgres(settings)
@@ -97,7 +99,7 @@ async def start_services(settings: GatewaySettings) -> GatewayServices:
         raise
     cache: CoalescingCache[Any] = CoalescingCache(settings.live_cache_seconds)
     audit = AuditTrail(db)
-    services = GatewayServices(settings, db, ReadService(db, cache), audit, embedded)
+    services = GatewayServices(settings, db, ReadService(db, cache), audit, stdio_identity, embedded)
     if embedded:
         services.schema_ready.set()
     else:
@@ -120,3 +122,8 @@ async def stop_services(services: GatewayServices) -> None:
     if services.embedded is not None:
         services.embedded.stop()
     _log.info("gateway_stopped")
+
+
+def services_of(ctx: Any) -> GatewayServices:
+    """The services a tool call runs with (what the MCP server's lifespan yielded)."""
+    return cast(GatewayServices, ctx.request_context.lifespan_context)

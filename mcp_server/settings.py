@@ -58,6 +58,7 @@ class GatewaySettings(BaseSettings):
     stripe_api_base: str = "https://api.stripe.com"
     stripe_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
     stripe_max_retries: int = Field(default=2, ge=0, le=5)
+    stripe_retry_backoff_seconds: float = Field(default=0.5, ge=0, le=10)
     payment_confirmation_secret: SecretStr | None = None
     payment_confirmation_ttl_seconds: int = Field(default=600, ge=30, le=3600)
     payment_max_amount: Decimal = Field(default=Decimal("5000"), gt=0)
@@ -82,6 +83,18 @@ class GatewaySettings(BaseSettings):
     def _auth_none_only_on_loopback(self) -> GatewaySettings:
         if self.mcp_gateway_auth == "none" and not self.binds_loopback:
             raise ValueError("MCP_GATEWAY_AUTH=none is only accepted when MCP_GATEWAY_HOST is a loopback address")
+        if (
+            self.enable_mutating_tools
+            and self.database_url is not None
+            and (
+                self.payment_confirmation_secret is None
+                or len(self.payment_confirmation_secret.get_secret_value()) < 32
+            )
+        ):
+            raise ValueError(
+                "PAYMENT_CONFIRMATION_SECRET (at least 32 characters, shared by all replicas) is required when "
+                "ENABLE_MUTATING_TOOLS=true"
+            )
         if self.db_pool_min_size > self.db_pool_max_size:
             raise ValueError("DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE")
         return self

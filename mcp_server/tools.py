@@ -20,6 +20,7 @@ from pydantic import Field
 from mcp_server.domain import models as m
 from mcp_server.domain.reads import MAX_ROUNDS, ReadService
 from mcp_server.errors import DatabaseUnavailable, ToolInputError
+from mcp_server.services import services_of
 
 T = TypeVar("T")
 READ_ONLY = ToolAnnotations(readOnlyHint=True, idempotentHint=True, destructiveHint=False, openWorldHint=False)
@@ -30,8 +31,7 @@ RoundNumber = Annotated[int | None, Field(ge=1, le=MAX_ROUNDS, description="Only
 
 
 def read_service(ctx: Context) -> ReadService:
-    service: ReadService = ctx.request_context.lifespan_context.reads
-    return service
+    return services_of(ctx).reads
 
 
 async def answer(call: Awaitable[T]) -> T:

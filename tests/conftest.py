@@ -7,16 +7,16 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.support.gateway import RunningGateway, run_gateway
-from tests.support.postgres import TestPostgres, session_postgres
+from tests.support.postgres import PostgresForTests, session_postgres
 
 
 @pytest.fixture(scope="session")
-async def postgres() -> TestPostgres:
+async def postgres() -> PostgresForTests:
     return await session_postgres()
 
 
 @pytest.fixture(scope="session")
-async def demo_gateway(postgres: TestPostgres) -> AsyncIterator[RunningGateway]:
+async def demo_gateway(postgres: PostgresForTests) -> AsyncIterator[RunningGateway]:
     """A gateway on its own copy of the demo data, shared by tests that only read."""
     async with run_gateway(await postgres.create_demo_database("shared")) as running:
         yield running

@@ -19,8 +19,14 @@ async def call(gateway: RunningGateway, tool: str, arguments: dict[str, Any], mo
 async def test_tools_are_listed_with_schemas_and_read_only_annotations(demo_gateway: RunningGateway, mode: str):
     async with demo_gateway.client(mode=mode) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-    assert set(tools) == {"get_event_details", "get_live_voting_status", "get_auction_status",
-                          "get_payment_summary", "list_events", "get_artist_owed"}
+    assert set(tools) == {
+        "get_event_details",
+        "get_live_voting_status",
+        "get_auction_status",
+        "get_payment_summary",
+        "list_events",
+        "get_artist_owed",
+    }
     for tool in tools.values():
         assert tool.output_schema is not None and tool.output_schema["type"] == "object"
         assert tool.annotations is not None
@@ -44,7 +50,10 @@ async def test_event_details_of_the_live_toronto_event(demo_gateway: RunningGate
     assert event["starts_at"].endswith(("-05:00", "-04:00"))
     assert event["current_round"] == 2 and event["currency"] == "CAD"
     assert [(r["round_number"], r["state"]) for r in event["rounds"]] == [
-        (1, "finished"), (2, "open"), (3, "not_started")]
+        (1, "finished"),
+        (2, "open"),
+        (3, "not_started"),
+    ]
     assert event["artist_count"] == 8 and event["artwork_count"] == 11
 
 
@@ -53,7 +62,11 @@ async def test_voting_status_gives_raw_and_weighted_totals_and_the_leader(demo_g
     rounds = {r["round_number"]: r for r in result.structured_content["rounds"]}
     first = rounds[1]
     assert [(e["easel"], e["raw_votes"], e["weighted_total"]) for e in first["easels"]] == [
-        (1, 24, 28.0), (2, 24, 25.0), (3, 24, 30.0), (4, 11, 12.0)]
+        (1, 24, 28.0),
+        (2, 24, 25.0),
+        (3, 24, 30.0),
+        (4, 11, 12.0),
+    ]
     assert first["leader"]["easel"] == 3 and first["leader"]["artist_name"] == "Hana Kowalczyk"
     assert first["leader"]["art_code"] == "AB4001-1-3"
     second = rounds[2]
@@ -71,26 +84,49 @@ async def test_voting_status_for_one_round_only(demo_gateway: RunningGateway):
 
 async def test_auction_status_totals_and_top_bids(demo_gateway: RunningGateway):
     auction = (await call(demo_gateway, "get_auction_status", {"eid": "AB4001"})).structured_content
-    assert auction["totals"] == {"active": 8, "closed": 0, "sold": 0, "paid": 0, "other": 3, "bids": 17,
-                                 "current_bid_sum": "1325.00"}
+    assert auction["totals"] == {
+        "active": 8,
+        "closed": 0,
+        "sold": 0,
+        "paid": 0,
+        "other": 3,
+        "bids": 17,
+        "current_bid_sum": "1325.00",
+    }
     assert [(b["art_code"], b["current_bid"]) for b in auction["top_bids"][:3]] == [
-        ("AB4001-1-3", "425.00"), ("AB4001-1-1", "260.00"), ("AB4001-2-2", "220.00")]
+        ("AB4001-1-3", "425.00"),
+        ("AB4001-1-1", "260.00"),
+        ("AB4001-2-2", "220.00"),
+    ]
     assert auction["currency"] == "CAD" and len(auction["artworks"]) == 11
 
 
 async def test_payment_summary_of_the_finished_montreal_event(demo_gateway: RunningGateway):
     summary = (await call(demo_gateway, "get_payment_summary", {"eid": "AB4002"})).structured_content
     assert {s["status"]: (s["count"], s["total"]) for s in summary["by_status"]} == {
-        "paid": (4, "825.00"), "pending": (1, "125.00"), "cancelled": (1, "175.00")}
+        "paid": (4, "825.00"),
+        "pending": (1, "125.00"),
+        "cancelled": (1, "175.00"),
+    }
     assert (summary["total_earned"], summary["total_paid"], summary["total_owed"]) == ("2275.00", "825.00", "1325.00")
     owed = {a["artist_name"]: a["owed"] for a in summary["artists"]}
-    assert owed == {"Sofia Marchetti": "400.00", "Amélie Gagnon": "350.00", "Noor Haddad": "300.00",
-                    "Ravi Shankar Iyer": "175.00", "Jonah Whitfield": "100.00", "Maya Okafor": "0.00",
-                    "Luc Tremblay": "0.00", "Daniel Kwan": "0.00"}
+    assert owed == {
+        "Sofia Marchetti": "400.00",
+        "Amélie Gagnon": "350.00",
+        "Noor Haddad": "300.00",
+        "Ravi Shankar Iyer": "175.00",
+        "Jonah Whitfield": "100.00",
+        "Maya Okafor": "0.00",
+        "Luc Tremblay": "0.00",
+        "Daniel Kwan": "0.00",
+    }
     assert summary["artists_without_payouts"] == ["Noor Haddad", "Jonah Whitfield"]
     noor = next(a for a in summary["artists"] if a["artist_name"] == "Noor Haddad")
-    assert noor["stripe"] == {"account_id": None, "can_receive_payouts": False,
-                              "problem": "no Stripe connected account"}
+    assert noor["stripe"] == {
+        "account_id": None,
+        "can_receive_payouts": False,
+        "problem": "no Stripe connected account",
+    }
 
 
 async def test_payment_summary_never_shows_an_email_or_phone_unmasked(demo_gateway: RunningGateway):
@@ -98,8 +134,10 @@ async def test_payment_summary_never_shows_an_email_or_phone_unmasked(demo_gatew
     text = result.content[0].text
     assert "@example.com" in text  # the masked hint keeps the domain
     assert "sofiamarchetti@" not in text and "+1 514" not in text
-    assert next(a for a in result.structured_content["artists"]
-                if a["artist_name"] == "Sofia Marchetti")["email_hint"] == "s***@example.com"
+    assert (
+        next(a for a in result.structured_content["artists"] if a["artist_name"] == "Sofia Marchetti")["email_hint"]
+        == "s***@example.com"
+    )
 
 
 async def test_artist_owed_across_events_totals_per_currency(demo_gateway: RunningGateway):
@@ -112,7 +150,8 @@ async def test_artist_owed_for_one_artist(demo_gateway: RunningGateway):
     artist = str(demo_id("artist", "A3"))
     owed = (await call(demo_gateway, "get_artist_owed", {"artist_profile_id": artist})).structured_content
     assert [(line["eid"], line["earned"], line["paid"], line["owed"]) for line in owed["lines"]] == [
-        ("AB4002", "650.00", "250.00", "400.00")]
+        ("AB4002", "650.00", "250.00", "400.00")
+    ]
 
 
 async def test_list_events_by_city_and_by_date(demo_gateway: RunningGateway):
@@ -139,18 +178,21 @@ async def test_free_text_from_the_database_is_returned_as_data(demo_gateway: Run
     assert not result.is_error
 
 
-@pytest.mark.parametrize(("tool", "arguments", "sentence"), [
-    ("get_event_details", {"eid": "AB4005"}, "There is no event AB4005; did you mean AB4004, AB4003, AB4002?"),
-    ("get_event_details", {"eid": "AB9999"}, "There is no event AB9999; use list_events to find one."),
-    ("get_event_details", {"eid": "!!"}, "'!!' is not an event id;"),
-    ("get_live_voting_status", {"eid": "AB4001", "round": 11}, "Invalid argument 'round'"),
-    ("get_live_voting_status", {"eid": "AB4004", "round": 4}, "AB4004 has no round 4; its rounds are [1, 2, 3]."),
-    ("get_live_voting_status", {"eid": "AB4001", "round": 0}, "Invalid argument 'round'"),
-    ("get_auction_status", {"eid": "AB40011"}, "There is no event AB40011; did you mean AB4001"),
-    ("list_events", {"from": "2026-12-01", "to": "2026-11-01"}, "'to' is before 'from'"),
-    ("list_events", {"limit": 500}, "Invalid argument 'limit'"),
-    ("get_artist_owed", {"artist_profile_id": "nope"}, "Invalid argument 'artist_profile_id'"),
-])
+@pytest.mark.parametrize(
+    ("tool", "arguments", "sentence"),
+    [
+        ("get_event_details", {"eid": "AB4005"}, "There is no event AB4005; did you mean AB4004, AB4003, AB4002?"),
+        ("get_event_details", {"eid": "AB9999"}, "There is no event AB9999; use list_events to find one."),
+        ("get_event_details", {"eid": "!!"}, "'!!' is not an event id;"),
+        ("get_live_voting_status", {"eid": "AB4001", "round": 11}, "Invalid argument 'round'"),
+        ("get_live_voting_status", {"eid": "AB4004", "round": 4}, "AB4004 has no round 4; its rounds are [1, 2, 3]."),
+        ("get_live_voting_status", {"eid": "AB4001", "round": 0}, "Invalid argument 'round'"),
+        ("get_auction_status", {"eid": "AB40011"}, "There is no event AB40011; did you mean AB4001"),
+        ("list_events", {"from": "2026-12-01", "to": "2026-11-01"}, "'to' is before 'from'"),
+        ("list_events", {"limit": 500}, "Invalid argument 'limit'"),
+        ("get_artist_owed", {"artist_profile_id": "nope"}, "Invalid argument 'artist_profile_id'"),
+    ],
+)
 async def test_bad_input_is_one_clear_sentence_and_an_error_result(
     demo_gateway: RunningGateway, tool: str, arguments: dict[str, Any], sentence: str
 ):

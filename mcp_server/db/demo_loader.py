@@ -35,6 +35,11 @@ def _slug(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isascii() and ch.isalnum())[:16] or "artist"
 
 
+def demo_stripe_account_id(key: str) -> str:
+    """The connected account id a demo artist's Stripe account has (tests seed a Stripe double with it)."""
+    return f"acct_demo{key}{_slug(ARTISTS[key][0])[:6]}"
+
+
 def _add_people_and_artists(rows: DemoRows) -> None:
     for number in range(VOTER_COUNT):
         rows.add(

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 
@@ -72,7 +72,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
         async with self._pool.acquire() as connection, connection.transaction():
-            yield connection
+            yield cast(asyncpg.Connection, connection)
 
     async def ping(self) -> None:
         await self._pool.fetchval("SELECT 1")

@@ -12,13 +12,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 
-def _money_text(value: Decimal) -> str:
+def money_text(value: Decimal) -> str:
+    """`Decimal('400.0')` → `400.00`: two decimals unless the value has more."""
     return f"{value.quantize(Decimal('0.01')):f}" if value == value.quantize(Decimal("0.01")) else f"{value:f}"
 
 
 Money = Annotated[
     Decimal,
-    PlainSerializer(_money_text, return_type=str),
+    PlainSerializer(money_text, return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "decimal amount"}),
 ]
 Weight = Annotated[Decimal, PlainSerializer(float, return_type=float), WithJsonSchema({"type": "number"})]

@@ -31,8 +31,7 @@ class RunningGateway:
     def url(self) -> str:
         return f"{self.base_url}/mcp"
 
-    def client(self, token: str | None = None, headers: Mapping[str, str] | None = None,
-               mode: str = "auto") -> Client:
+    def client(self, token: str | None = None, headers: Mapping[str, str] | None = None, mode: str = "auto") -> Client:
         return mcp_client(self.url, token if token is not None else self.token, headers, mode)
 
 
@@ -71,14 +70,18 @@ def listening_socket() -> socket.socket:
 async def run_gateway(database_url: str, **overrides: Any) -> AsyncIterator[RunningGateway]:
     token = overrides.pop("token", None) or secrets.token_urlsafe(16)
     settings = GatewaySettings(
-        database_url=database_url, mcp_gateway_auth_token=token, mcp_gateway_port=0, log_format="json",
+        database_url=database_url,
+        mcp_gateway_auth_token=token,
+        mcp_gateway_port=0,
+        log_format="json",
         **overrides,
     )
     gateway = build_gateway(settings)
     sock = listening_socket()
     port = sock.getsockname()[1]
-    config = uvicorn.Config(gateway.http_app, lifespan="on", log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        gateway.http_app, lifespan="on", log_level="warning", access_log=False, timeout_graceful_shutdown=5
+    )
     server = uvicorn.Server(config)
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]  # the test runner owns signals
     task = asyncio.create_task(server.serve(sockets=[sock]))

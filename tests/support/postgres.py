@@ -21,7 +21,7 @@ TEMPLATE = "demo_template"
 
 
 @dataclass
-class TestPostgres:
+class PostgresForTests:
     server: EmbeddedPostgres
     anchor: datetime
     _names: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -66,11 +66,11 @@ async def build_template(server: EmbeddedPostgres, anchor: datetime) -> None:
         await connection.close()
 
 
-async def session_postgres() -> TestPostgres:
+async def session_postgres() -> PostgresForTests:
     server = start_test_postgres()
     anchor = datetime.now(UTC)
     await build_template(server, anchor)
-    return TestPostgres(server, anchor)
+    return PostgresForTests(server, anchor)
 
 
 def running_as_ci() -> bool:
