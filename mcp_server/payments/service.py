@@ -26,7 +26,13 @@ from mcp_server.domain.eid import closest_eids
 from mcp_server.domain.models import money_text
 from mcp_server.errors import InvalidArgument, UnknownEvent
 from mcp_server.payments.confirmation import ConfirmationTokens, PaymentRequest
-from mcp_server.payments.errors import PaymentError, StripeDeclined, StripeUnavailable
+from mcp_server.payments.errors import (
+    DuplicateTransfers,
+    IdempotencyConflict,
+    PaymentError,
+    StripeDeclined,
+    StripeUnavailable,
+)
 from mcp_server.payments.ledger import Ledger, PayoutContext, PayoutRow
 from mcp_server.payments.models import PaymentPreview, PaymentResult
 from mcp_server.payments.stripe_gateway import REGIONS, StripeRegions, to_minor_units
@@ -137,7 +143,8 @@ class PaymentService:
                         "source": "abcodex",
                     },
                 )
-        except StripeUnavailable as exc:
+        except (StripeUnavailable, IdempotencyConflict, DuplicateTransfers) as exc:
+            # Money may have moved: keep the row resolvable (a later confirm or `reconcile` looks it up).
             await self.ledger.mark_failed(row.idempotency_key, str(exc), outcome_unknown=True)
         except PaymentError as exc:
             await self.ledger.mark_failed(row.idempotency_key, str(exc), outcome_unknown=False)

@@ -332,6 +332,9 @@ class StripeRegions:
         retry_backoff_seconds: float = 0.5,
     ) -> StripeRegions:
         """Gateways for the regions whose key is set (an empty key counts as missing)."""
+        # The SDK's telemetry writes ~/.config/stripe and adds headers; the gateway runs on a read-only root
+        # filesystem and sends Stripe only what a payout needs.
+        stripe.enable_telemetry = False
         keys = {"canada": canada_secret_key, "international": intl_secret_key}
         return cls(
             {
