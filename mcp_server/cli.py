@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
+from collections.abc import Iterator
 import asyncio
 import secrets
 import sys
@@ -107,8 +110,25 @@ def serve_http(settings: GatewaySettings) -> None:
         timeout_graceful_shutdown=int(settings.mcp_gateway_drain_seconds),
         server_header=False,
     )
-    uvicorn.Server(config).run()
-    _log.info("gateway_exited")
+    DrainingServer(config).run()
+    _log.info("gateway_exited", in_flight_left=len(gateway.in_flight))
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn, but a SIGTERM/SIGINT is a normal, graceful stop: drain, shut down, exit 0.
+
+    uvicorn re-raises the captured signal after its graceful shutdown, which ends the process with the signal's
+    status; Kubernetes (and our tests) read a drained stop as success.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def serve_stdio(settings: GatewaySettings) -> None:

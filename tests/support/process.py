@@ -7,10 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import IO
 
 import httpx2
 
@@ -35,6 +37,7 @@ def gateway_env(database_url: str, token: str, port: int, extra: Mapping[str, st
 class GatewayProcess:
     process: subprocess.Popen[bytes]
     base_url: str
+    log: IO[bytes]
 
     @property
     def url(self) -> str:
@@ -47,8 +50,8 @@ class GatewayProcess:
         return self.process.wait(timeout=timeout)
 
     def output(self) -> str:
-        assert self.process.stderr is not None
-        return self.process.stderr.read().decode(errors="replace")
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
 
 
 def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
@@ -68,8 +71,9 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], timeout:
 
 @contextmanager
 def gateway_process(env: Mapping[str, str]) -> Iterator[GatewayProcess]:
-    process = subprocess.Popen(GATEWAY, env=dict(env), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    running = GatewayProcess(process, f"http://127.0.0.1:{env['MCP_GATEWAY_PORT']}")
+    log = tempfile.TemporaryFile()  # a file, not a pipe: a chatty process can never block on a full pipe
+    process = subprocess.Popen(GATEWAY, env=dict(env), stdout=subprocess.DEVNULL, stderr=log)
+    running = GatewayProcess(process, f"http://127.0.0.1:{env['MCP_GATEWAY_PORT']}", log)
     try:
         wait_until_healthy(running.base_url, process)
         yield running
@@ -77,6 +81,7 @@ def gateway_process(env: Mapping[str, str]) -> Iterator[GatewayProcess]:
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
+        log.close()
 
 
 def run_command(args: list[str], env: Mapping[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
