@@ -69,6 +69,7 @@ def build_gateway(settings: GatewaySettings) -> Gateway:
     stdio_identity = ClientIdentity("stdio", frozenset(settings.mcp_gateway_stdio_scopes))
     policy = ToolCallPolicy(
         required_scope=required_scope,
+        registered=lambda: registered,
         audit=lambda: gateway.services.audit if gateway.services else None,
         metrics=metrics,
         stdio_identity=stdio_identity,
@@ -83,9 +84,9 @@ def build_gateway(settings: GatewaySettings) -> Gateway:
         middleware=[policy],
         log_level="WARNING",
     )
-    register_read_tools(server)
+    registered = register_read_tools(server)
     if settings.enable_mutating_tools:
-        register_payment_tools(server)
+        registered |= register_payment_tools(server)
     gateway = Gateway(settings, metrics, server)
     gateway.http_app = _http_app(gateway)
     return gateway

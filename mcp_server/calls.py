@@ -66,12 +66,14 @@ class ToolCallPolicy:
     def __init__(
         self,
         required_scope: Callable[[str], str | None],
+        registered: Callable[[], frozenset[str]],
         audit: Callable[[], AuditTrail | None],
         metrics: GatewayMetrics,
         stdio_identity: ClientIdentity,
         always_audit_now: frozenset[str],
     ) -> None:
         self._required_scope = required_scope
+        self._registered = registered
         self._audit = audit
         self._metrics = metrics
         self._stdio_identity = stdio_identity
@@ -101,8 +103,10 @@ class ToolCallPolicy:
         tool = str(params.get("name", ""))[:100]
         arguments = params.get("arguments") or {}
         started = time.perf_counter()
-        if not self._allowed(tool, caller.identity):
-            await self._finish(caller, tool, arguments, "refused", "missing scope", started)
+        if tool not in self._registered() or not self._allowed(tool, caller.identity):
+            # A tool the caller may not use is, to them, a tool that does not exist.
+            reason = "missing scope" if tool in self._registered() else "unknown tool"
+            await self._finish(caller, tool, arguments, "refused", reason, started)
             raise MCPError(INVALID_PARAMS, f"Unknown tool: {tool}")
         try:
             result = await call_next(ctx)

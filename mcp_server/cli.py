@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
-from collections.abc import Iterator
 import asyncio
+import contextlib
 import secrets
+import signal
 import sys
+from collections.abc import Iterator
 
 import anyio
 import structlog

@@ -121,9 +121,10 @@ READ_TOOLS: tuple[Callable[..., Awaitable[Any]], ...] = (
 )
 
 
-def register_read_tools(server: MCPServer[Any]) -> None:
+def register_read_tools(server: MCPServer[Any]) -> frozenset[str]:
     for tool in READ_TOOLS:
         description = " ".join((tool.__doc__ or "").split()) + DATA_NOTE
         server.add_tool(
             tool, name=tool.__name__, description=description, annotations=READ_ONLY, structured_output=True
         )
+    return frozenset(tool.__name__ for tool in READ_TOOLS)

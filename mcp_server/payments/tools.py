@@ -132,7 +132,7 @@ async def process_artist_payment(
         raise ToolError(str(exc)) from exc
 
 
-def register_payment_tools(server: MCPServer[Any]) -> None:
+def register_payment_tools(server: MCPServer[Any]) -> frozenset[str]:
     description = " ".join((process_artist_payment.__doc__ or "").split())
     server.add_tool(
         process_artist_payment,
@@ -141,3 +141,4 @@ def register_payment_tools(server: MCPServer[Any]) -> None:
         annotations=DESTRUCTIVE,
         structured_output=True,
     )
+    return frozenset({PAYMENT_TOOL})

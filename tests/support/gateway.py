@@ -50,6 +50,14 @@ class _ClosingClient(Client):
         super().__init__(transport, mode=mode)
         self._http = http
 
+    async def __aenter__(self) -> _ClosingClient:
+        try:
+            await super().__aenter__()
+        except BaseException:
+            await self._http.aclose()
+            raise
+        return self
+
     async def __aexit__(self, *exc: Any) -> None:
         try:
             await super().__aexit__(*exc)

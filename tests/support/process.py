@@ -27,8 +27,14 @@ def free_port() -> int:
 
 def gateway_env(database_url: str, token: str, port: int, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("MCP_GATEWAY", "STRIPE_"))}
-    env.update({"DATABASE_URL": database_url, "MCP_GATEWAY_AUTH_TOKEN": token, "MCP_GATEWAY_PORT": str(port),
-                "LOG_FORMAT": "json"})
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "MCP_GATEWAY_AUTH_TOKEN": token,
+            "MCP_GATEWAY_PORT": str(port),
+            "LOG_FORMAT": "json",
+        }
+    )
     env.update(extra or {})
     return env
 
@@ -65,7 +71,7 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], timeout:
                 if client.get(f"{base_url}/healthz").status_code == 200:
                     return
             except httpx2.TransportError:
-                time.sleep(0.05)  # noqa: TID251 - polling a port another process is still binding
+                time.sleep(0.05)
     raise TimeoutError("gateway did not become healthy")
 
 
@@ -85,5 +91,6 @@ def gateway_process(env: Mapping[str, str]) -> Iterator[GatewayProcess]:
 
 
 def run_command(args: list[str], env: Mapping[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*GATEWAY, *args], env=dict(env), capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    return subprocess.run(
+        [*GATEWAY, *args], env=dict(env), capture_output=True, text=True, timeout=timeout, check=False
+    )
