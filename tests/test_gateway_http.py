@@ -132,17 +132,19 @@ async def test_with_mutating_tools_off_the_payment_tool_does_not_exist(demo_gate
 async def test_payments_without_a_stripe_key_say_they_are_not_configured(postgres: PostgresForTests):
     database = await postgres.create_demo_database("nokey")
     secret = "s" * 40
-    async with run_gateway(database, enable_mutating_tools=True, payment_confirmation_secret=secret) as gateway:
-        async with gateway.client() as client:
-            result = await client.call_tool(
-                "process_artist_payment",
-                {
-                    "eid": "AB4002",
-                    "artist_profile_id": "8cc21ad3-e797-5479-8944-18497c3c87cc",
-                    "amount": "10",
-                    "currency": "CAD",
-                },
-            )
+    async with (
+        run_gateway(database, enable_mutating_tools=True, payment_confirmation_secret=secret) as gateway,
+        gateway.client() as client,
+    ):
+        result = await client.call_tool(
+            "process_artist_payment",
+            {
+                "eid": "AB4002",
+                "artist_profile_id": "8cc21ad3-e797-5479-8944-18497c3c87cc",
+                "amount": "10",
+                "currency": "CAD",
+            },
+        )
     assert result.is_error
     assert "not configured: set STRIPE_CANADA_SECRET_KEY" in result.content[0].text
 
@@ -152,15 +154,17 @@ async def test_readiness_follows_the_database_down_and_back_up():
     from datetime import UTC, datetime  # noqa: PLC0415
 
     await build_template(server, datetime.now(UTC))
-    async with run_gateway(server.dsn("demo_template"), readiness_timeout_seconds=1) as gateway:
-        async with httpx2.AsyncClient(base_url=gateway.base_url) as http:
-            assert (await http.get("/readyz")).status_code == 200
-            server.stop("fast")
-            down = await eventually(lambda: http.get("/readyz"), lambda r: r.status_code == 503)
-            assert down.json()["checks"]["database"]["ok"] is False
-            assert (await http.get("/healthz")).status_code == 200
-            server.start()
-            await eventually(lambda: http.get("/readyz"), lambda r: r.status_code == 200)
+    async with (
+        run_gateway(server.dsn("demo_template"), readiness_timeout_seconds=1) as gateway,
+        httpx2.AsyncClient(base_url=gateway.base_url) as http,
+    ):
+        assert (await http.get("/readyz")).status_code == 200
+        server.stop("fast")
+        down = await eventually(lambda: http.get("/readyz"), lambda r: r.status_code == 503)
+        assert down.json()["checks"]["database"]["ok"] is False
+        assert (await http.get("/healthz")).status_code == 200
+        server.start()
+        await eventually(lambda: http.get("/readyz"), lambda r: r.status_code == 200)
     server.stop("immediate")
 
 

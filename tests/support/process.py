@@ -77,7 +77,7 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], timeout:
 
 @contextmanager
 def gateway_process(env: Mapping[str, str]) -> Iterator[GatewayProcess]:
-    log = tempfile.TemporaryFile()  # a file, not a pipe: a chatty process can never block on a full pipe
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - a file, not a pipe (a chatty process never blocks); closed below
     process = subprocess.Popen(GATEWAY, env=dict(env), stdout=subprocess.DEVNULL, stderr=log)
     running = GatewayProcess(process, f"http://127.0.0.1:{env['MCP_GATEWAY_PORT']}", log)
     try:
