@@ -2,17 +2,18 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export UV_SYSTEM_CERTS ?= 1
-UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv from PATH, or the copy `make uv` installs with pip (runnable as `python3 -m uv` wherever pip put it)
+UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen
 
 .PHONY: help uv install run run-stdio migrate test test-fast lint typecheck bench conformance
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 uv: ## install uv if it is missing
-	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
-	@command -v $(UV) >/dev/null 2>&1 || (echo "uv not found after install; add ~/.local/bin to PATH" && exit 1)
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
+	@$(UV) --version >/dev/null 2>&1 || (echo "uv could not be installed with pip; see https://docs.astral.sh/uv/" && exit 1)
 
 install: uv ## create .venv from uv.lock
 	$(UV) sync --locked
