@@ -147,7 +147,8 @@ async def test_insufficient_balance_fails_with_a_reason_and_no_transfer(setup: P
     assert content["status"] == "failed" and "balance" in content["error"].lower()
     assert setup.stripe.transfers == []
     [payment] = await abcodex_payments(setup)
-    assert payment["status"] == "failed" and payment["error_message"] == content["error"]
+    assert payment["status"] == "failed" and content["error"].startswith(payment["error_message"])
+    assert "set it to cancelled before paying again" in content["error"]
 
 
 async def test_a_token_cannot_pay_other_arguments(setup: PaymentsSetup):
