@@ -152,7 +152,7 @@ class ReadService:
         doc = await self.live_cache.get(("auction", eid), lambda: live.auction_board(self.db, eid))
         if doc is None:
             raise await self.unknown_event(eid)
-        zone = await self._zone_of(eid)
+        zone = event_zone(doc["timezone"])
         works = [
             m.ArtworkAuction(
                 art_code=a["art_code"],
@@ -188,10 +188,6 @@ class ReadService:
             artworks=works,
             last_bid_at=local_iso(doc["last_bid_at"], zone),
         )
-
-    async def _zone_of(self, eid: str) -> Any:
-        doc = await self.live_cache.get(("zone", eid), lambda: events.event_details(self.db, eid))
-        return event_zone(doc["timezone"] if doc else None)
 
     async def payment_summary(self, raw_eid: str) -> m.PaymentSummary:
         eid = normalize_eid(raw_eid)

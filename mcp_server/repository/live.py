@@ -34,9 +34,9 @@ FROM ev
 """
 
 _AUCTION = """
-WITH ev AS (SELECT id, eid, name, currency FROM events WHERE eid = $1)
+WITH ev AS (SELECT id, eid, name, currency, timezone_icann FROM events WHERE eid = $1)
 SELECT jsonb_build_object(
-    'eid', ev.eid, 'name', ev.name, 'currency', ev.currency, 'as_of', now(),
+    'eid', ev.eid, 'name', ev.name, 'currency', ev.currency, 'timezone', ev.timezone_icann, 'as_of', now(),
     'artworks', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                      'art_code', a.art_code, 'round', a.round, 'easel', a.easel, 'artist_name', ap.name,
                      'status', a.status, 'current_bid', coalesce(a.current_bid, 0),
