@@ -20,11 +20,12 @@ from mcp_types import INVALID_PARAMS
 
 from mcp_server.audit import AuditRecord, AuditTrail
 from mcp_server.auth import STATE_KEY, ClientIdentity
-from mcp_server.domain.masking import mask_arguments
+from mcp_server.domain.masking import mask_arguments, mask_text
 from mcp_server.metrics import GatewayMetrics
 
 _log = structlog.get_logger("abcodex.tools")
 _PREFIX = re.compile(r"^Error executing tool [\w-]+: ")
+_UNEXPECTED = re.compile(r"^Error executing tool (?P<tool>[\w-]+)$")
 _VALIDATION = re.compile(r"validation errors? for \w+\n(?P<field>[\w.]+)\n\s+(?P<msg>[^\[\n]+)")
 
 
@@ -52,7 +53,13 @@ def caller_of(ctx: ServerRequestContext[Any, Any], stdio_identity: ClientIdentit
 
 
 def clean_error_text(text: str) -> str:
-    """One sentence for the model: no SDK prefix, no pydantic dump."""
+    """One sentence for the model: no SDK prefix, no pydantic dump, nothing about our internals."""
+    unexpected = _UNEXPECTED.match(text)
+    if unexpected:
+        return (
+            f"{unexpected['tool']} failed unexpectedly; try again in a moment, and tell an operator if it "
+            "keeps failing."
+        )
     text = _PREFIX.sub("", text)
     found = _VALIDATION.search(text)
     if found:
@@ -116,7 +123,7 @@ class ToolCallPolicy:
         outcome, detail = "ok", None
         if isinstance(result, dict) and result.get("isError"):
             result = _cleaned(result)
-            outcome, detail = "tool_error", _first_text(result)
+            outcome, detail = "tool_error", mask_text(_first_text(result) or "")
         elif isinstance(result, dict) and isinstance(result.get("structuredContent"), dict):
             detail = str(result["structuredContent"].get("status") or "") or None
         await self._finish(caller, tool, arguments, outcome, detail, started)

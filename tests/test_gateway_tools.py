@@ -208,3 +208,34 @@ async def test_round_beyond_the_events_rounds_is_refused_with_its_rounds(demo_ga
     result = await call(demo_gateway, "get_live_voting_status", {"eid": "AB4001", "round": 5})
     assert result.is_error
     assert result.content[0].text == "AB4001 has no round 5; its rounds are [1, 2, 3]."
+
+
+async def test_personal_data_in_arguments_is_masked_in_the_audit_trail(demo_gateway: RunningGateway):
+    import asyncpg  # noqa: PLC0415
+
+    from tests.support.waiting import eventually  # noqa: PLC0415
+
+    result = await call(demo_gateway, "list_events", {"query": "call maya.okafor@example.com"})
+    assert not result.is_error
+    connection = await asyncpg.connect(demo_gateway.database_url)
+    try:
+        row = await eventually(
+            lambda: connection.fetchrow(
+                "SELECT arguments::text AS arguments FROM abcodex_tool_calls "
+                "WHERE tool = 'list_events' AND arguments::text LIKE '%call%'"
+            ),
+            lambda found: found is not None,
+        )
+    finally:
+        await connection.close()
+    assert "m***@example.com" in row["arguments"]
+    assert "maya.okafor@" not in row["arguments"]
+
+
+def test_an_unexpected_failure_reads_as_a_sentence_without_internals():
+    from mcp_server.calls import clean_error_text  # noqa: PLC0415
+
+    assert clean_error_text("Error executing tool get_auction_status") == (
+        "get_auction_status failed unexpectedly; try again in a moment, and tell an operator if it keeps failing."
+    )
+    assert clean_error_text("Error executing tool x: There is no event AB1.") == "There is no event AB1."

@@ -182,8 +182,10 @@ class PaymentService:
         if row.outcome_unknown:
             error += " Whether the transfer happened is not known yet: confirm again later or run reconcile."
         else:
-            error += (f" Nothing was sent. The failed payout row {row.payment_id} still counts against what is owed;"
-                      " set it to cancelled before paying again.")
+            error += (
+                f" Nothing was sent. The failed payout row {row.payment_id} still counts against what is owed;"
+                " set it to cancelled before paying again."
+            )
         return PaymentResult(status="failed", payment_id=row.payment_id, error=error, message=f"Not paid: {error}")
 
     async def _checked_preview(self, request: PaymentRequest, context: PayoutContext | None) -> PaymentPreview:
