@@ -140,7 +140,22 @@ def _http_app(gateway: Gateway) -> ASGIApp:
             settings.mcp_gateway_tokens_file,
         )
     )
-    return InFlightCounter(BearerAuthMiddleware(app, registry), gateway)
+    return InFlightCounter(TrimmedHeaders(BearerAuthMiddleware(app, registry)), gateway)
+
+
+class TrimmedHeaders:
+    """Header values without surrounding whitespace (RFC 9110 5.5), whatever the HTTP parser kept.
+
+    httptools keeps trailing spaces; the SDK compares `Mcp-Name`/`Mcp-Method` with the body verbatim.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope["headers"] = [(name, value.strip(b" \t")) for name, value in scope["headers"]]
+        await self._app(scope, receive, send)
 
 
 class InFlightCounter:

@@ -198,3 +198,40 @@ def test_a_tokens_file_with_a_bad_scope_is_refused(tmp_path: Path):
 def test_auth_none_is_accepted_on_loopback():
     assert GatewaySettings(mcp_gateway_auth="none").binds_loopback
     assert secrets.compare_digest("a", "a")
+
+
+async def test_header_values_are_compared_without_surrounding_whitespace(demo_gateway: RunningGateway):
+    import asyncio  # noqa: PLC0415
+    import json  # noqa: PLC0415
+
+    body = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 7,
+            "method": "tools/call",
+            "params": {
+                "name": "get_event_details",
+                "arguments": {"eid": "AB4001"},
+                "_meta": {
+                    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                    "io.modelcontextprotocol/clientCapabilities": {},
+                },
+            },
+        }
+    ).encode()
+    host, port = demo_gateway.base_url.removeprefix("http://").split(":")
+    head = (
+        f"POST /mcp HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {demo_gateway.token}\r\n"
+        "Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+        "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\n"
+        "Mcp-Name:   get_event_details  \r\n"  # clients (and proxies) may leave spaces around a value
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(head + body)
+    await writer.drain()
+    response = (await reader.read()).decode()
+    writer.close()
+    await writer.wait_closed()
+    assert response.startswith("HTTP/1.1 200"), response
+    assert '"eid":"AB4001"' in response.replace(" ", "")

@@ -77,6 +77,7 @@ class EmbeddedPostgres:
         self.cluster_dir.mkdir(parents=True, exist_ok=True)
         self.socket_dir.mkdir(exist_ok=True)
         self._hand_to_service_user(self.cluster_dir)
+        self._check_reachable()
         self._run(
             "initdb",
             "-D",
@@ -114,6 +115,17 @@ class EmbeddedPostgres:
     def _hand_to_service_user(self, path: Path) -> None:
         if running_as_root():
             subprocess.run(["chown", "-R", f"{_SERVICE_USER}:", str(path)], check=True)  # noqa: S603, S607
+
+    def _check_reachable(self) -> None:
+        """As root, every parent directory must let the postgres user through; say which setting to change."""
+        if not running_as_root():
+            return
+        probe = ["runuser", "-u", _SERVICE_USER, "--", "test", "-w", str(self.cluster_dir)]
+        if subprocess.run(probe, capture_output=True, check=False).returncode != 0:  # noqa: S603
+            raise ConfigurationError(
+                f"ABCODEX_DATA_DIR: the postgres OS user cannot reach {self.cluster_dir}; choose a directory "
+                "whose parents it may enter (mode 755), for example under /var/lib"
+            )
 
     def _command(self, binary: str, *args: str) -> list[str]:
         command = [str(self.pg_bin / binary), *args]
