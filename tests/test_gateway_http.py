@@ -124,9 +124,20 @@ async def test_a_read_only_token_neither_sees_nor_calls_the_payment_tool(scoped_
 
 
 async def test_with_mutating_tools_off_the_payment_tool_does_not_exist(demo_gateway: RunningGateway):
-    async with demo_gateway.client() as client:
+    import asyncpg  # noqa: PLC0415
+
+    async with demo_gateway.client(headers={"X-Acting-User": "U0OFF"}) as client:
+        assert "process_artist_payment" not in {tool.name for tool in (await client.list_tools()).tools}
         with pytest.raises(MCPError, match="Unknown tool"):
             await client.call_tool("process_artist_payment", {})
+    connection = await asyncpg.connect(demo_gateway.database_url)
+    try:
+        row = await eventually(
+            lambda: connection.fetchrow("SELECT outcome, detail FROM abcodex_tool_calls WHERE acting_user = 'U0OFF'"),
+            lambda found: found is not None)
+    finally:
+        await connection.close()
+    assert (row["outcome"], row["detail"]) == ("refused", "unknown tool")
 
 
 async def test_payments_without_a_stripe_key_say_they_are_not_configured(postgres: PostgresForTests):
