@@ -19,8 +19,11 @@ pytestmark = pytest.mark.slow
 async def test_the_embedded_default_starts_with_demo_data_and_a_token():
     data_dir = Path(tempfile.mkdtemp(prefix="abcodex-embedded-"))
     data_dir.chmod(0o755)
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("MCP_GATEWAY", "DATABASE_URL", "STRIPE_"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("MCP_GATEWAY", "DATABASE_URL", "STRIPE_"))
+    }
     env.update({"ABCODEX_DATA_DIR": str(data_dir), "MCP_GATEWAY_PORT": str(free_port()), "LOG_FORMAT": "json"})
     try:
         for run in ("first", "second"):  # the second start reuses the cluster, the data and the token

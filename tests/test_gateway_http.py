@@ -134,7 +134,8 @@ async def test_with_mutating_tools_off_the_payment_tool_does_not_exist(demo_gate
     try:
         row = await eventually(
             lambda: connection.fetchrow("SELECT outcome, detail FROM abcodex_tool_calls WHERE acting_user = 'U0OFF'"),
-            lambda found: found is not None)
+            lambda found: found is not None,
+        )
     finally:
         await connection.close()
     assert (row["outcome"], row["detail"]) == ("refused", "unknown tool")
@@ -169,7 +170,7 @@ async def test_readiness_follows_the_database_down_and_back_up():
         run_gateway(server.dsn("demo_template"), readiness_timeout_seconds=1) as gateway,
         httpx2.AsyncClient(base_url=gateway.base_url) as http,
     ):
-        assert (await http.get("/readyz")).status_code == 200
+        await eventually(lambda: http.get("/readyz"), lambda r: r.status_code == 200)  # migrations run first
         server.stop("fast")
         down = await eventually(lambda: http.get("/readyz"), lambda r: r.status_code == 503)
         assert down.json()["checks"]["database"]["ok"] is False

@@ -60,8 +60,9 @@ async def test_sigterm_lets_an_in_flight_call_finish_then_exits_zero(postgres: P
 
 def payment_env(database: str, token: str, stripe_api: StripeDouble) -> dict[str, str]:
     settings = payment_settings(stripe_api, stripe_timeout_seconds=5)
-    extra = {key.upper(): str(value).lower() if isinstance(value, bool) else str(value)
-             for key, value in settings.items()}
+    extra = {
+        key.upper(): str(value).lower() if isinstance(value, bool) else str(value) for key, value in settings.items()
+    }
     return gateway_env(database, token, free_port(), extra)
 
 
@@ -80,7 +81,8 @@ async def payout_rows(database: str) -> list[asyncpg.Record]:
     connection = await asyncpg.connect(database)
     try:
         return await connection.fetch(
-            "SELECT status, stripe_transfer_id FROM artist_payments WHERE metadata->>'source' = 'abcodex'")
+            "SELECT status, stripe_transfer_id FROM artist_payments WHERE metadata->>'source' = 'abcodex'"
+        )
     finally:
         await connection.close()
 
@@ -111,7 +113,8 @@ async def test_a_payout_killed_before_reaching_stripe_is_finished_by_reconcile(p
         assert ": paid tr_" in outcome.stdout
         [transfer] = stripe_api.transfers
         assert [(r["status"], r["stripe_transfer_id"]) for r in await payout_rows(database)] == [
-            ("paid", transfer["id"])]
+            ("paid", transfer["id"])
+        ]
         again = await asyncio.to_thread(run_command, ["reconcile"], env)
         assert "nothing to reconcile" in again.stdout
         assert len(stripe_api.transfers) == 1

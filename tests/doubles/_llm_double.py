@@ -91,7 +91,7 @@ class ScriptedLlmDouble(Generic[R]):
         """Block until `count` requests arrived; returns the `count`-th."""
         return self._requests.wait_for(lambda r: _number(r) == count, timeout, f"request #{count}")
 
-    async def wait_for_request_async(self, count: int = 1, timeout: float = 5.0) -> R:  # noqa: ASYNC109
+    async def wait_for_request_async(self, count: int = 1, timeout: float = 5.0) -> R:
         return await self._requests.wait_for_async(lambda r: _number(r) == count, timeout, f"request #{count}")
 
     # -- provider hooks ---------------------------------------------------------------------------

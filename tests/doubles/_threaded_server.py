@@ -145,7 +145,7 @@ class Journal(Generic[T]):
             raise self._timeout(what, timeout)
         return found
 
-    async def wait_for_async(self, where: Callable[[T], bool], timeout: float, what: str) -> T:  # noqa: ASYNC109
+    async def wait_for_async(self, where: Callable[[T], bool], timeout: float, what: str) -> T:
         """Await an entry matching `where` without blocking the caller's event loop."""
         loop = asyncio.get_running_loop()
         changed = asyncio.Event()

@@ -224,7 +224,7 @@ class SlackDouble:
         self,
         method: str,
         where: Callable[[ApiCall], bool] | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         **params: Any,
     ) -> ApiCall:
         matches = _matching(method, where, params)
@@ -238,7 +238,7 @@ class SlackDouble:
     async def wait_for_post_async(
         self,
         where: Callable[[ApiCall], bool] | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         **params: Any,
     ) -> ApiCall:
         return await self.wait_for_call_async("chat.postMessage", where, timeout, **params)
@@ -254,7 +254,7 @@ class SlackDouble:
             lambda p: url in (None, p.url), timeout, f"post to {url or 'a response URL'}"
         )
 
-    async def wait_for_response_url_post_async(self, url: str | None = None, timeout: float = 5.0) -> ResponseUrlPost:  # noqa: ASYNC109
+    async def wait_for_response_url_post_async(self, url: str | None = None, timeout: float = 5.0) -> ResponseUrlPost:
         return await self._response_posts.wait_for_async(
             lambda p: url in (None, p.url), timeout, f"post to {url or 'a response URL'}"
         )

@@ -117,13 +117,13 @@ class SocketModeHub:
     def wait_for_connection(self, count: int = 1, timeout: float = 5.0) -> Connection:
         return self._connections.wait_for(lambda c: c.number >= count, timeout, f"connection #{count}")
 
-    async def wait_for_connection_async(self, count: int = 1, timeout: float = 5.0) -> Connection:  # noqa: ASYNC109
+    async def wait_for_connection_async(self, count: int = 1, timeout: float = 5.0) -> Connection:
         return await self._connections.wait_for_async(lambda c: c.number >= count, timeout, f"connection #{count}")
 
     def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> Ack:
         return self._acks.wait_for(lambda a: a.envelope_id == envelope_id, timeout, f"ack of {envelope_id}")
 
-    async def wait_for_ack_async(self, envelope_id: str, timeout: float = 5.0) -> Ack:  # noqa: ASYNC109
+    async def wait_for_ack_async(self, envelope_id: str, timeout: float = 5.0) -> Ack:
         return await self._acks.wait_for_async(lambda a: a.envelope_id == envelope_id, timeout, f"ack of {envelope_id}")
 
     # -- what a test sends ------------------------------------------------------------------------

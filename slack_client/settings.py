@@ -1,0 +1,109 @@
+"""Every setting the Slack assistant and `abcodex-chat` read, from the environment.
+
+The names are the contract in `docs/configuration.md`; a few extras (drain time, tool-list TTL, logging)
+are documented in `docs/slack-assistant.md`. `load_settings()` turns a missing or invalid value into a
+`ConfigError` whose message names the variable.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from slack_client.errors import ConfigError
+
+# claude-sonnet-4-5 (the first contract default) is deprecated by the locked SDK (end of life 2026-11-30).
+DEFAULT_MODELS = {"anthropic": "claude-sonnet-5-5", "openai": "gpt-4o-mini"}
+
+
+class BotSettings(BaseSettings):
+    """The Slack assistant's settings (environment variables, case-insensitive)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    mcp_gateway_url: str = "http://127.0.0.1:8081/mcp"
+    mcp_gateway_auth_token: SecretStr
+    mcp_tools_ttl_seconds: float = Field(default=60.0, gt=0)
+    mcp_listen_for_changes: bool = False
+    llm_provider: Literal["anthropic", "openai"] = "anthropic"
+    llm_model: str | None = None
+    llm_max_output_tokens: int = Field(default=1024, gt=0)
+    llm_timeout_seconds: float = Field(default=60.0, gt=0)
+    anthropic_api_key: SecretStr | None = None
+    openai_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    openai_base_url: str | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_use_socket_mode: bool = True
+    slack_api_url: str = "https://slack.com/api/"
+    allowed_tools_file: Path = Path("manifests/allowed-tools.yaml")
+    rbac_user_map_json: str = "{}"
+    # Probes and the Events API reach the pod from outside, so the listener binds every interface.
+    bot_host: str = "0.0.0.0"  # noqa: S104
+    port: int = Field(default=3000, ge=0, le=65535)
+    bot_drain_seconds: float = Field(default=20.0, ge=0)
+    log_level: str = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    @field_validator("rbac_user_map_json")
+    @classmethod
+    def _user_map_is_json_object(cls, value: str) -> str:
+        parsed = json.loads(value or "{}")
+        if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
+            raise ValueError('must be a JSON object of Slack user id to role, e.g. {"U123": "finance"}')
+        return value
+
+    @property
+    def rbac_user_map(self) -> dict[str, str]:
+        """Slack user id → role, from `RBAC_USER_MAP_JSON`."""
+        return {str(k): str(v) for k, v in json.loads(self.rbac_user_map_json or "{}").items()}
+
+    @property
+    def model_name(self) -> str:
+        """`LLM_MODEL`, or the chosen provider's default."""
+        return self.llm_model or DEFAULT_MODELS[self.llm_provider]
+
+    def provider_key(self) -> str:
+        """The chosen provider's API key; a `ConfigError` naming the variable when it is missing."""
+        key = self.anthropic_api_key if self.llm_provider == "anthropic" else self.openai_api_key
+        if key is None or not key.get_secret_value():
+            name = "ANTHROPIC_API_KEY" if self.llm_provider == "anthropic" else "OPENAI_API_KEY"
+            raise ConfigError(f"{name} is required when LLM_PROVIDER={self.llm_provider}")
+        return key.get_secret_value()
+
+    def require_slack(self) -> None:
+        """Check the Slack settings the chosen mode needs (the terminal chat needs none)."""
+        _require(self.slack_bot_token, "SLACK_BOT_TOKEN", "to talk to Slack")
+        if self.slack_use_socket_mode:
+            _require(self.slack_app_token, "SLACK_APP_TOKEN", "when SLACK_USE_SOCKET_MODE=true")
+        else:
+            _require(self.slack_signing_secret, "SLACK_SIGNING_SECRET", "when SLACK_USE_SOCKET_MODE=false")
+
+
+def _require(value: SecretStr | None, name: str, why: str) -> None:
+    if value is None or not value.get_secret_value():
+        raise ConfigError(f"{name} is required {why}")
+
+
+def load_settings(**overrides: Any) -> BotSettings:
+    """Read the settings; any problem becomes one `ConfigError` naming each bad variable."""
+    try:
+        settings = BotSettings(**overrides)
+    except ValidationError as error:
+        raise ConfigError(_describe(error)) from None
+    settings.provider_key()
+    return settings
+
+
+def _describe(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        name = str(item["loc"][0]).upper() if item["loc"] else "settings"
+        problems.append(f"{name}: {item['msg']}")
+    return "invalid settings: " + "; ".join(problems)

@@ -1,0 +1,126 @@
+"""Paying an artist from Slack: preview with buttons, only the requester's click pays, exactly once.
+
+Real bot, Slack double, LLM double, and the real gateway with payments on (real Postgres, Stripe double).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.doubles.anthropic_api import AnthropicDouble
+from tests.doubles.llm_script import ToolCall, text_turn, tool_turn
+from tests.doubles.slack_api import SlackDouble
+from tests.doubles.slack_payloads import BOT_USER_ID, app_mention, block_actions, event_callback
+from tests.slack_fixtures import FINANCE_USER, OTHER_FINANCE_USER, PAY_SOFIA, STAFF_USER, bot_settings, run_bot
+from tests.support.payments import payments_gateway
+
+pytest_plugins = ["tests.slack_fixtures"]
+
+CHANNEL = "C0FINANCE1"
+ROLES = {FINANCE_USER: "finance", OTHER_FINANCE_USER: "finance"}
+
+
+@pytest.fixture
+async def payments(postgres) -> Any:
+    async with payments_gateway(postgres) as setup:
+        yield setup
+
+
+async def ask_to_pay(slack: SlackDouble, claude: AnthropicDouble) -> tuple[dict, dict]:
+    """Ask as the finance user; return the posted confirmation message and its Confirm button."""
+    claude.script(
+        tool_turn(ToolCall("process_artist_payment", PAY_SOFIA)),
+        text_turn("I've prepared a payment of 400.00 CAD to Sofia Marchetti. Please confirm below."),
+    )
+    event = app_mention(f"<@{BOT_USER_ID}> pay Sofia her 400 CAD for AB4002", user=FINANCE_USER, channel=CHANNEL)
+    slack.socket_mode.push_events_api(event_callback(event))
+    post = await slack.wait_for_post_async(lambda c: "blocks" in c.params, channel=CHANNEL, thread_ts=event["ts"])
+    message = slack.message(CHANNEL, post.response["ts"])
+    button = next(e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"])
+    return message, button
+
+
+def click(slack: SlackDouble, message: dict, button: dict, user: str) -> str:
+    url = slack.new_response_url()
+    payload = block_actions(
+        action_id=button["action_id"],
+        value=button["value"],
+        user_id=user,
+        message=message,
+        channel_id=CHANNEL,
+        response_url=url,
+    )
+    slack.socket_mode.push_interactive(payload)
+    return url
+
+
+async def test_the_requesters_click_pays_once_and_the_message_shows_the_transfer(
+    slack: SlackDouble, claude: AnthropicDouble, payments
+):
+    settings = bot_settings(slack, claude, payments.gateway.url, payments.gateway.token, rbac=ROLES)
+    async with run_bot(settings, slack):
+        message, confirm = await ask_to_pay(slack, claude)
+        assert payments.stripe.transfers == []  # the preview moved nothing
+
+        click(slack, message, confirm, FINANCE_USER)
+        update = await slack.wait_for_call_async("chat.update", ts=message["ts"])
+        late = click(slack, message, confirm, FINANCE_USER)
+        told = await slack.wait_for_response_url_post_async(late)
+
+    transfers = payments.stripe.transfers
+    assert len(transfers) == 1
+    assert transfers[0]["amount"] == 40000 and transfers[0]["destination"] == "acct_demoA3sofiam"
+    assert transfers[0]["id"] in update.params["text"]
+    assert all(block["type"] != "actions" for block in update.params["blocks"])  # the buttons are gone
+    assert "already handled" in told.body["text"] and told.body["response_type"] == "ephemeral"
+    offered = next(t for t in claude.requests[0].body["tools"] if t["name"] == "process_artist_payment")
+    assert "confirmation_token" not in offered["input_schema"]["properties"]  # the model can't even send one
+    told_model = claude.requests[1].tool_results[0].text
+    assert told_model.startswith("PREVIEW ONLY") and "confirmation_token" not in told_model
+
+
+async def test_a_click_by_another_finance_user_pays_nothing_and_tells_them_why(
+    slack: SlackDouble, claude: AnthropicDouble, payments
+):
+    settings = bot_settings(slack, claude, payments.gateway.url, payments.gateway.token, rbac=ROLES)
+    async with run_bot(settings, slack):
+        message, confirm = await ask_to_pay(slack, claude)
+        url = click(slack, message, confirm, OTHER_FINANCE_USER)
+        told = await slack.wait_for_response_url_post_async(url)
+
+    assert told.body["text"] == f"Only <@{FINANCE_USER}>, who asked for this, can confirm it."
+    assert told.body["response_type"] == "ephemeral" and told.body["replace_original"] is False
+    assert payments.stripe.transfers == []
+    assert slack.calls_to("chat.update") == []
+
+
+async def test_cancel_by_the_requester_disables_the_buttons_and_pays_nothing(
+    slack: SlackDouble, claude: AnthropicDouble, payments
+):
+    settings = bot_settings(slack, claude, payments.gateway.url, payments.gateway.token, rbac=ROLES)
+    async with run_bot(settings, slack):
+        message, _confirm = await ask_to_pay(slack, claude)
+        cancel = next(e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"][1:])
+        click(slack, message, cancel, FINANCE_USER)
+        update = await slack.wait_for_call_async("chat.update", ts=message["ts"])
+
+    assert "Cancelled" in update.params["text"]
+    assert all(block["type"] != "actions" for block in update.params["blocks"])
+    assert payments.stripe.transfers == []
+
+
+async def test_staff_are_never_offered_the_payment_tool_even_when_the_gateway_lists_it(
+    slack: SlackDouble, claude: AnthropicDouble, payments
+):
+    claude.script(text_turn("Sorry, paying artists needs the finance role."))
+    settings = bot_settings(slack, claude, payments.gateway.url, payments.gateway.token, rbac=ROLES)
+    async with run_bot(settings, slack) as bot:
+        assert "process_artist_payment" in [t.name for t in bot.app.gateway.tools()]
+        event = app_mention(f"<@{BOT_USER_ID}> pay Sofia 400 CAD", user=STAFF_USER, channel=CHANNEL)
+        slack.socket_mode.push_events_api(event_callback(event))
+        await slack.wait_for_post_async(channel=CHANNEL, thread_ts=event["ts"])
+
+    assert "process_artist_payment" not in claude.requests[0].tool_names
+    assert payments.stripe.transfers == []
