@@ -18,13 +18,12 @@ from mcp_server.payments.errors import (
     StripeNotConfigured,
     StripeUnavailable,
 )
+from mcp_server.payments.stripe_amounts import from_minor_units, to_minor_units
 from mcp_server.payments.stripe_gateway import (
     ConnectedAccount,
     StripeGateway,
     StripeRegions,
     Transfer,
-    from_minor_units,
-    to_minor_units,
 )
 from tests.doubles.stripe_api import CANADA_SECRET_KEY, StripeDouble, running_stripe_double
 

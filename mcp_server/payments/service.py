@@ -35,7 +35,8 @@ from mcp_server.payments.errors import (
 )
 from mcp_server.payments.ledger import Ledger, PayoutContext, PayoutRow
 from mcp_server.payments.models import PaymentPreview, PaymentResult
-from mcp_server.payments.stripe_gateway import REGIONS, StripeRegions, to_minor_units
+from mcp_server.payments.stripe_amounts import to_minor_units
+from mcp_server.payments.stripe_gateway import REGIONS, StripeRegions
 from mcp_server.repository.events import known_eids
 
 _log = structlog.get_logger("abcodex.payments")
