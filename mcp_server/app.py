@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,13 +21,14 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_server import __version__
+from mcp_server.answer_cache import LiveAnswerCache
 from mcp_server.auth import BearerAuthMiddleware, ClientIdentity, TokenRegistry
 from mcp_server.calls import ToolCallPolicy
 from mcp_server.metrics import CONTENT_TYPE, GatewayMetrics
 from mcp_server.payments.tools import PAYMENT_TOOL, register_payment_tools, start_payments
 from mcp_server.services import GatewayServices, start_services, stop_services
 from mcp_server.settings import GatewaySettings
-from mcp_server.tools import register_read_tools
+from mcp_server.tools import LIVE_TOOLS, register_read_tool, register_read_tools
 
 INSTRUCTIONS = (
     "Art Battle operations data: events, live voting, auctions and artist payouts. Find an event's eid with "
@@ -40,8 +41,14 @@ class Gateway:
     settings: GatewaySettings
     metrics: GatewayMetrics
     mcp: MCPServer[GatewayServices]
+    registered: set[str]
     services: GatewayServices | None = None
     http_app: ASGIApp = field(init=False)
+
+    def add_read_tool(self, tool: Callable[..., Awaitable[Any]], name: str) -> None:
+        """Serve one more read-only tool (the load test's reference tools use this)."""
+        self.registered.add(register_read_tool(self.mcp, tool, name))
+
     in_flight: set[int] = field(default_factory=set)
 
 
@@ -69,7 +76,7 @@ def build_gateway(settings: GatewaySettings) -> Gateway:
     stdio_identity = ClientIdentity("stdio", frozenset(settings.mcp_gateway_stdio_scopes))
     policy = ToolCallPolicy(
         required_scope=required_scope,
-        registered=lambda: registered,
+        registered=lambda: frozenset(gateway.registered),
         audit=lambda: gateway.services.audit if gateway.services else None,
         metrics=metrics,
         stdio_identity=stdio_identity,
@@ -81,13 +88,14 @@ def build_gateway(settings: GatewaySettings) -> Gateway:
         version=__version__,
         instructions=INSTRUCTIONS,
         lifespan=lifespan,
-        middleware=[policy],
+        middleware=[policy, LiveAnswerCache(LIVE_TOOLS, settings.live_cache_seconds)],
         log_level="WARNING",
+        request_state_security=_request_state_security(settings),
     )
     registered = register_read_tools(server)
     if settings.enable_mutating_tools:
         registered |= register_payment_tools(server)
-    gateway = Gateway(settings, metrics, server)
+    gateway = Gateway(settings, metrics, server, registered=registered)
     gateway.http_app = _http_app(gateway)
     return gateway
 

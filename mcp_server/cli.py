@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
         help="also build the indexes the tools' queries use (CONCURRENTLY) on production tables",
     )
     commands.add_parser("reconcile", help="resolve payouts left 'processing' (after a crash) against Stripe")
+    demo = commands.add_parser(
+        "demo-data", help="add production-like load-test data (AB5001, a season) to the embedded demo database"
+    )
+    demo.add_argument("--scale", type=float, default=1.0, help="1 = 20,000 live votes and 300 past events")
     return parser
 
 
@@ -145,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
             from mcp_server.maintenance import migrate  # noqa: PLC0415 - keeps serving start-up lean
 
             asyncio.run(migrate(settings, args.recommended_indexes))
+        elif args.command == "demo-data":
+            from mcp_server.maintenance import add_scale_data  # noqa: PLC0415
+
+            asyncio.run(add_scale_data(settings, args.scale))
         elif args.command == "reconcile":
             from mcp_server.maintenance import reconcile  # noqa: PLC0415
 

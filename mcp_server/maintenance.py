@@ -1,4 +1,4 @@
-"""Operator commands: `abcodex-gateway migrate` and `abcodex-gateway reconcile`."""
+"""Operator commands: `abcodex-gateway migrate`, `reconcile` and `demo-data`."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import asyncpg
 import structlog
 
 from mcp_server.auth import ClientIdentity
+from mcp_server.db.demo_scale import load_scale_data
 from mcp_server.db.migrations import apply_migrations, recommended_index_statements
 from mcp_server.errors import ConfigurationError
 from mcp_server.payments.confirmation import PaymentRequest
 from mcp_server.payments.tools import start_payments
-from mcp_server.services import start_services, stop_services
+from mcp_server.services import embedded_postgres, prepare_embedded_database, start_services, stop_services
 from mcp_server.settings import GatewaySettings
 
 _log = structlog.get_logger("abcodex.maintenance")
@@ -56,3 +57,24 @@ async def reconcile(settings: GatewaySettings) -> None:
             sys.stdout.flush()
     finally:
         await stop_services(services)
+
+
+async def add_scale_data(settings: GatewaySettings, scale: float) -> None:
+    """Add the `--scale` data to the embedded demo database; never to a real DATABASE_URL."""
+    if not settings.uses_embedded_database:
+        raise ConfigurationError("DATABASE_URL: demo-data only fills the embedded demo database; unset it")
+    if not 0 < scale <= 100:
+        raise ConfigurationError("--scale: give a factor above 0 and at most 100 (1 = production-like volume)")
+    embedded = embedded_postgres(settings)
+    already_running = embedded.is_running()  # a `make run` gateway may be using it: leave it running then
+    dsn = await prepare_embedded_database(embedded)
+    try:
+        connection = await asyncpg.connect(dsn)
+        try:
+            added = await load_scale_data(connection, scale)
+        finally:
+            await connection.close()
+    finally:
+        if not already_running:
+            embedded.stop()
+    print(f"added: {added}" if added else "scale data already present (AB5001 exists)")

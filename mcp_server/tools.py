@@ -111,6 +111,9 @@ async def get_artist_owed(
     return await answer(read_service(ctx).artist_owed(eid, artist_profile_id))
 
 
+# Answers that change by the second and are asked by many at once: served through the live answer cache.
+LIVE_TOOLS = frozenset({"get_live_voting_status", "get_auction_status"})
+
 READ_TOOLS: tuple[Callable[..., Awaitable[Any]], ...] = (
     get_event_details,
     get_live_voting_status,
@@ -121,10 +124,12 @@ READ_TOOLS: tuple[Callable[..., Awaitable[Any]], ...] = (
 )
 
 
-def register_read_tools(server: MCPServer[Any]) -> frozenset[str]:
-    for tool in READ_TOOLS:
-        description = " ".join((tool.__doc__ or "").split()) + DATA_NOTE
-        server.add_tool(
-            tool, name=tool.__name__, description=description, annotations=READ_ONLY, structured_output=True
-        )
-    return frozenset(tool.__name__ for tool in READ_TOOLS)
+def register_read_tool(server: MCPServer[Any], tool: Callable[..., Awaitable[Any]], name: str) -> str:
+    """One read-only tool: its docstring (plus the data note) is its description; its return model the schema."""
+    description = " ".join((tool.__doc__ or "").split()) + DATA_NOTE
+    server.add_tool(tool, name=name, description=description, annotations=READ_ONLY, structured_output=True)
+    return name
+
+
+def register_read_tools(server: MCPServer[Any]) -> set[str]:
+    return {register_read_tool(server, tool, tool.__name__) for tool in READ_TOOLS}

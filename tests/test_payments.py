@@ -222,3 +222,39 @@ async def test_confirmation_through_elicitation_for_clients_that_can_ask(setup: 
     assert asked and asked[0].startswith("Pay Sofia Marchetti 150.00 CAD for AB4002")
     assert result.structured_content["status"] == "paid"
     assert len(setup.stripe.transfers) == 1
+
+
+async def test_an_elicited_confirmation_can_finish_on_another_replica(postgres: PostgresForTests):
+    from mcp_types import ElicitResult, InputRequiredResult  # noqa: PLC0415
+
+    from tests.support.gateway import mcp_client, run_gateway  # noqa: PLC0415
+    from tests.support.payments import payment_settings, seeded_stripe  # noqa: PLC0415
+
+    async def never_called(_ctx: Any, _params: Any) -> ElicitResult:
+        raise AssertionError("the test answers the elicitation itself")
+
+    database = await postgres.create_demo_database("replicas")
+    with seeded_stripe() as stripe_api:
+        settings = payment_settings(stripe_api)
+        async with (
+            run_gateway(database, token="t" * 20, **settings) as first,
+            run_gateway(database, token="t" * 20, **settings) as second,
+        ):
+            asking = mcp_client(first.url, first.token)
+            asking.elicitation_callback = never_called
+            async with asking:
+                question = await asking.session.call_tool(
+                    "process_artist_payment", pay_args(amount="120.00"), allow_input_required=True
+                )
+            assert isinstance(question, InputRequiredResult)
+            answering = mcp_client(second.url, second.token)
+            answering.elicitation_callback = never_called
+            async with answering:
+                result = await answering.session.call_tool(
+                    "process_artist_payment",
+                    pay_args(amount="120.00"),
+                    request_state=question.request_state,
+                    input_responses={"confirm_payment": ElicitResult(action="accept", content={"confirm": True})},
+                )
+    assert result.structured_content["status"] == "paid"
+    assert len(stripe_api.transfers) == 1

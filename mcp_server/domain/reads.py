@@ -95,16 +95,23 @@ class ReadService:
 
     async def voting_status(self, raw_eid: str, round_number: int | None) -> m.VotingStatus:
         eid = normalize_eid(raw_eid)
-        doc = await self.live_cache.get(
-            ("votes", eid, round_number), lambda: live.voting_tallies(self.db, eid, round_number)
-        )
-        if doc is None:
+        # The finished answer is cached, not the raw tallies: calls within max_age share the shaping work too.
+        answer = await self.live_cache.get(("votes", eid, round_number), lambda: self._voting_answer(eid, round_number))
+        if answer is None:
             raise await self.unknown_event(eid)
+        if isinstance(answer, str):
+            raise InvalidArgument(answer)
+        voting: m.VotingStatus = answer
+        return voting
+
+    async def _voting_answer(self, eid: str, round_number: int | None) -> m.VotingStatus | str | None:
+        """The answer for one event (and round), or why there is none: unknown event (None), bad round (str)."""
+        doc = await live.voting_tallies(self.db, eid, round_number)
+        if doc is None:
+            return None
         known_rounds = {r["round_number"]: r for r in doc["rounds"]}
         if round_number is not None and round_number not in known_rounds:
-            raise InvalidArgument(
-                f"{eid} has no round {round_number}; its rounds are {sorted(known_rounds) or 'not set up yet'}."
-            )
+            return f"{eid} has no round {round_number}; its rounds are {sorted(known_rounds) or 'not set up yet'}."
         numbers = (
             [round_number]
             if round_number is not None

@@ -10,8 +10,9 @@ _VOTING = """
 WITH ev AS (SELECT id, eid, name, current_round FROM events WHERE eid = $1),
 tallies AS (
     SELECT v.round, v.easel, count(*) AS raw_votes, sum(coalesce(v.vote_factor, 1)) AS weighted
-    FROM votes v JOIN ev ON v.event_id = ev.id
-    WHERE $2::int IS NULL OR v.round = $2
+    FROM votes v
+    -- a scalar subquery, not a join: the tallies come off the (event_id, round, easel) index in order
+    WHERE v.event_id = (SELECT id FROM events WHERE eid = $1) AND ($2::int IS NULL OR v.round = $2)
     GROUP BY v.round, v.easel
 ),
 works AS (

@@ -1,0 +1,1 @@
+"""Load tests run by `make bench`; not shipped with the package."""
