@@ -8,14 +8,11 @@ loopback socket the bench binds first; CPU and memory are read from /proc.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,7 +26,7 @@ import asyncpg
 from bench.gateway_server import STATS_PATH, TOKEN_VARIABLE
 from mcp_server.db.demo_loader import load_demo_data
 from mcp_server.db.demo_scale import load_scale_data
-from mcp_server.db.embedded import EmbeddedPostgres, find_pg_bin
+from mcp_server.db.embedded import EmbeddedPostgres, scratch_cluster
 from mcp_server.db.migrations import apply_migrations
 
 DATABASE = "bench"
@@ -37,18 +34,7 @@ _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def start_postgres() -> EmbeddedPostgres:
-    root = Path(tempfile.mkdtemp(prefix="abcodex-bench-pg-"))
-    root.chmod(0o755)  # the postgres OS user (as root) must reach it
-    server = EmbeddedPostgres(root / "cluster", find_pg_bin(), durable=False)
-    server.ensure_initialized()
-    server.start()
-
-    def stop() -> None:
-        server.stop("immediate")
-        shutil.rmtree(root, ignore_errors=True)
-
-    atexit.register(stop)
-    return server
+    return scratch_cluster("abcodex-bench-pg-")
 
 
 async def prepare_database(server: EmbeddedPostgres, scale: float) -> tuple[str, dict[str, Any]]:

@@ -7,9 +7,11 @@ under /var/lib/abcodex (root's home is closed to other users). It listens on a U
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,3 +142,22 @@ class EmbeddedPostgres:
                 f"embedded Postgres: {binary} failed ({completed.returncode}): "
                 f"{(completed.stderr or completed.stdout).strip()[-500:]}"
             )
+
+
+def scratch_cluster(prefix: str = "abcodex-pg-") -> EmbeddedPostgres:
+    """A throw-away, non-durable cluster in a temporary directory, started, and removed at process exit.
+
+    For the test suite and the load test; the embedded default keeps its cluster in the data directory.
+    """
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    root.chmod(0o755)  # as root, the postgres OS user must reach it
+    server = EmbeddedPostgres(root / "cluster", find_pg_bin(), durable=False)
+    server.ensure_initialized()
+    server.start()
+
+    def remove() -> None:
+        server.stop("immediate")
+        shutil.rmtree(root, ignore_errors=True)
+
+    atexit.register(remove)
+    return server

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import atexit
 import itertools
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import asyncpg
 
 from mcp_server.db.demo_loader import load_demo_data
-from mcp_server.db.embedded import EmbeddedPostgres, find_pg_bin
+from mcp_server.db.embedded import EmbeddedPostgres, scratch_cluster
 from mcp_server.db.migrations import apply_migrations
 
 TEMPLATE = "demo_template"
@@ -38,18 +34,7 @@ class PostgresForTests:
 
 
 def start_test_postgres() -> EmbeddedPostgres:
-    root = Path(tempfile.mkdtemp(prefix="abcodex-test-pg-"))
-    root.chmod(0o755)  # the postgres OS user (as root) must reach it
-    server = EmbeddedPostgres(root / "cluster", find_pg_bin(), durable=False)
-    server.ensure_initialized()
-    server.start()
-
-    def stop() -> None:
-        server.stop("immediate")
-        shutil.rmtree(root, ignore_errors=True)
-
-    atexit.register(stop)
-    return server
+    return scratch_cluster("abcodex-test-pg-")
 
 
 async def build_template(server: EmbeddedPostgres, anchor: datetime) -> None:
