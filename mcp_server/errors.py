@@ -5,7 +5,6 @@
     ├── DatabaseUnavailable           Postgres cannot be reached (readiness, start-up)
     └── ToolInputError                the caller could fix it; becomes an isError result with this sentence
         ├── UnknownEvent              no event with that eid (carries suggestions)
-        ├── UnknownArtist
         └── InvalidArgument           a bad round, date range, amount, ...
     PaymentError (mcp_server.payments.errors) covers the Stripe side.
 
@@ -37,10 +36,6 @@ class UnknownEvent(ToolInputError):
         super().__init__(f"There is no event {eid}{hint}")
         self.eid = eid
         self.suggestions = suggestions
-
-
-class UnknownArtist(ToolInputError):
-    """No artist with that profile id (or not in that event)."""
 
 
 class InvalidArgument(ToolInputError):

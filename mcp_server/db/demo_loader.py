@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -269,7 +268,3 @@ async def load_demo_data(connection: asyncpg.Connection, anchor: datetime | None
     async with connection.transaction():
         await copy_rows(connection, build_demo_rows(anchor))
     return True
-
-
-def _scale_rng(seed: int) -> random.Random:
-    return random.Random(seed)  # noqa: S311 - demo data, not security
