@@ -22,6 +22,7 @@ from slack_client.llm import build_provider
 from slack_client.models import Actor, AssistantMessage, Message, ToolCall, UserMessage
 from slack_client.observability import configure_logging
 from slack_client.policy import Policy, load_policy
+from slack_client.redact import redact
 from slack_client.settings import BotSettings, load_settings
 
 ReadLine = Callable[[str], Awaitable[str | None]]
@@ -36,16 +37,24 @@ async def read_stdin(prompt: str) -> str | None:
 
 
 class TerminalOutput:
-    """Streams the answer and shows tool calls (an `AgentObserver`)."""
+    """Streams the answer and shows tool calls (an `AgentObserver`), redacted like Slack replies.
+
+    Text is written a line at a time: an email or phone number split across two streamed chunks is still
+    whole when it is redacted (neither spans a line).
+    """
 
     def __init__(self, out: TextIO) -> None:
         self._out = out
         self._mid_line = False
+        self._partial = ""
 
     async def text(self, chunk: str) -> None:
-        self._out.write(chunk)
-        self._out.flush()
-        self._mid_line = not chunk.endswith("\n")
+        self._partial += chunk
+        complete, newline, self._partial = self._partial.rpartition("\n")
+        if newline:
+            self._out.write(redact(complete) + "\n")
+            self._out.flush()
+            self._mid_line = False
 
     async def tools_started(self, calls: Sequence[ToolCall]) -> None:
         self.end_line()
@@ -54,6 +63,10 @@ class TerminalOutput:
         self._out.flush()
 
     def end_line(self) -> None:
+        if self._partial:
+            self._out.write(redact(self._partial))
+            self._partial = ""
+            self._mid_line = True
         if self._mid_line:
             self._out.write("\n")
             self._mid_line = False

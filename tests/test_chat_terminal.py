@@ -119,3 +119,19 @@ def test_a_missing_setting_stops_the_chat_with_the_variable_named():
     )
     assert result.returncode == 2
     assert "MCP_GATEWAY_AUTH_TOKEN" in result.stderr
+
+
+async def test_the_terminal_redacts_contacts_even_when_a_stream_splits_them():
+    import io  # noqa: PLC0415
+
+    from slack_client.chat import TerminalOutput  # noqa: PLC0415
+
+    screen = io.StringIO()
+    terminal = TerminalOutput(screen)
+    for chunk in ("Reach Maya at maya.ok", "afor@example.com or +1 416 ", "555 0101.\nCard 4242 4242 ", "4242 4242"):
+        await terminal.text(chunk)
+    terminal.end_line()
+    shown = screen.getvalue()
+    assert "maya.okafor@example.com" not in shown and "416 555 0101" not in shown
+    assert "4242 4242 4242 4242" not in shown
+    assert shown.startswith("Reach Maya at ") and shown.endswith("\n")
