@@ -258,3 +258,16 @@ async def test_an_elicited_confirmation_can_finish_on_another_replica(postgres: 
                 )
     assert result.structured_content["status"] == "paid"
     assert len(stripe_api.transfers) == 1
+
+
+async def test_a_callers_daily_cap_refuses_the_payment_that_would_pass_it(postgres: PostgresForTests):
+    amelie = str(demo_id("artist", "B1"))  # owed 350.00 CAD at AB4002
+    async with payments_gateway(postgres, payment_daily_cap_per_caller="500") as capped:
+        token = await preview_token(capped)
+        assert (await call(capped, pay_args(token=token))).structured_content["status"] == "paid"
+        result = await call(capped, pay_args(artist=amelie, amount="150.00"))
+        assert result.is_error
+        assert result.content[0].text == (
+            "This would take today's payments by this client to 550.00 CAD, above the daily limit of 500."
+        )
+        assert len(capped.stripe.transfers) == 1
