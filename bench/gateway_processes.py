@@ -40,12 +40,7 @@ def start_postgres() -> EmbeddedPostgres:
 async def prepare_database(server: EmbeddedPostgres, scale: float) -> tuple[str, dict[str, Any]]:
     """A database with the gateway's schema, the demo data and the scale data; returns its DSN and what was
     loaded, with the time it took."""
-    admin = await asyncpg.connect(server.dsn("postgres"))
-    try:
-        await admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    finally:
-        await admin.close()
-    connection = await asyncpg.connect(server.dsn(DATABASE))
+    connection = await asyncpg.connect(await server.create_database(DATABASE))
     started = time.perf_counter()
     try:
         await apply_migrations(connection, ("production", "abcodex"))

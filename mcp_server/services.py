@@ -49,13 +49,7 @@ async def prepare_embedded_database(embedded: EmbeddedPostgres) -> str:
     """Start the private cluster; create, migrate and fill the demo database on first run. Returns its DSN."""
     created = embedded.ensure_initialized()
     embedded.start()
-    admin = await asyncpg.connect(embedded.dsn("postgres"))
-    try:
-        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", EMBEDDED_DATABASE):
-            await admin.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
-    finally:
-        await admin.close()
-    connection = await asyncpg.connect(embedded.dsn(EMBEDDED_DATABASE))
+    connection = await asyncpg.connect(await embedded.create_database(EMBEDDED_DATABASE))
     try:
         await apply_migrations(connection, ("production", "abcodex"))
         loaded = await load_demo_data(connection)

@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
+
 from mcp_server.errors import ConfigurationError
 
 _SEARCH_GLOBS = (
@@ -71,6 +73,17 @@ class EmbeddedPostgres:
 
     def dsn(self, database: str = "postgres") -> str:
         return f"postgresql://{_SERVICE_USER}@/{database}?host={self.socket_dir}&port={_PORT}"
+
+    async def create_database(self, name: str, template: str | None = None) -> str:
+        """Create database `name` (a copy of `template` if given) unless it exists; returns its DSN."""
+        admin = await asyncpg.connect(self.dsn("postgres"))
+        try:
+            if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                copy = f' TEMPLATE "{template}"' if template else ""
+                await admin.execute(f'CREATE DATABASE "{name}"{copy}')
+        finally:
+            await admin.close()
+        return self.dsn(name)
 
     def ensure_initialized(self) -> bool:
         """Create the cluster if it does not exist; True when it was created now."""

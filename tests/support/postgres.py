@@ -25,12 +25,7 @@ class PostgresForTests:
     async def create_demo_database(self, label: str = "db") -> str:
         """A fresh copy of the demo database; returns its DSN."""
         name = f"t_{label}_{next(self._names)}".lower()[:60]
-        admin = await asyncpg.connect(self.server.dsn("postgres"))
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
-        finally:
-            await admin.close()
-        return self.server.dsn(name)
+        return await self.server.create_database(name, template=TEMPLATE)
 
 
 def start_test_postgres() -> EmbeddedPostgres:
@@ -38,12 +33,7 @@ def start_test_postgres() -> EmbeddedPostgres:
 
 
 async def build_template(server: EmbeddedPostgres, anchor: datetime) -> None:
-    admin = await asyncpg.connect(server.dsn("postgres"))
-    try:
-        await admin.execute(f'CREATE DATABASE "{TEMPLATE}"')
-    finally:
-        await admin.close()
-    connection = await asyncpg.connect(server.dsn(TEMPLATE))
+    connection = await asyncpg.connect(await server.create_database(TEMPLATE))
     try:
         await apply_migrations(connection, ("production", "abcodex"))
         await load_demo_data(connection, anchor)
