@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 import structlog
 
-from slack_client.confirmations import PendingConfirmation, new_pending
+from slack_client.confirmations import new_pending
 from slack_client.errors import GatewayRefused, GatewayUnavailable
 from slack_client.formatting import truncate
 from slack_client.llm.base import LLMProvider, TextSink
@@ -27,6 +27,7 @@ from slack_client.models import (
     AssistantMessage,
     LLMRequest,
     Message,
+    PendingConfirmation,
     ToolCall,
     ToolOutcome,
     ToolResult,

@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from slack_client.agent import Agent
+from slack_client.button_seal import ButtonSeal
 from slack_client.confirmations import Confirmations
 from slack_client.errors import SlackError
 from slack_client.gateway import GatewayClient
@@ -102,7 +103,7 @@ class BotApp:
             policy=self.policy,
             roles=roles,
             limiter=RateLimiter(self.policy.limits),
-            confirmations=Confirmations(gateway, self.policy, roles.role_of),
+            confirmations=Confirmations(gateway, self.policy, roles.role_of, seal=ButtonSeal(s.state_key())),
             metrics=self.metrics,
             provider=llm.name,
         )

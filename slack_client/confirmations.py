@@ -1,11 +1,21 @@
 """Actions waiting for a human's yes: created by the agent, executed only by the requester's click.
 
-The gateway's confirmation token lives here and nowhere else: the model never sees it, and only
+The gateway's confirmation token lives here and in the signed button value: the model never sees it, and only
 `Confirmations.confirm()` (a click by the user who asked, who still holds a role allowed to use the
 tool) sends it back to the gateway. Each pending action runs at most once; a late click finds it
 expired, a second click finds it gone, and a click by someone else changes nothing.
 
-The store is in memory: one bot replica (Socket Mode) sees every click for the messages it posted.
+Any bot replica can execute a click. `Confirmations.add()` seals the action into the buttons' `value`
+(`ButtonSeal`): id, requester, role, channel, tool, arguments, the gateway's token, expiry and preview as
+compact JSON in base64url, with an HMAC-SHA256 under `BOT_STATE_SECRET`. Whichever replica gets the click
+checks the signature (one changed character and nothing runs), the clicker, their role and the expiry.
+Signed, not encrypted: the token works only with the bot's own gateway credentials and exactly these
+arguments, and is never logged. A second click never pays twice: a replica remembers what it claimed,
+and the gateway executes a token at most once (a repeat gets the same outcome, "nothing new was sent").
+
+This replica's memory of what it posted is an optimisation, and the fallback (the button carries just
+the id; only this replica can act on it) when an envelope would not fit Slack's 2000-character value or
+the action has no gateway token to make a repeat harmless.
 """
 
 from __future__ import annotations
@@ -13,14 +23,15 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 import structlog
 
+from slack_client.button_seal import ButtonSeal
 from slack_client.errors import GatewayError
-from slack_client.models import Actor, ToolOutcome
+from slack_client.models import Actor, PendingConfirmation, ToolOutcome
 from slack_client.policy import Policy
 from slack_client.ports import ToolGateway
 
@@ -29,20 +40,9 @@ log = structlog.get_logger(__name__)
 DEFAULT_TTL_SECONDS = 600.0
 _MAX_PENDING = 1000
 
-Verdict = Literal["done", "failed", "cancelled", "expired", "unknown", "not_yours", "not_allowed", "unreachable"]
-
-
-@dataclass(frozen=True, slots=True)
-class PendingConfirmation:
-    """An action prepared by the agent, waiting for the requester's click."""
-
-    id: str
-    actor: Actor
-    tool: str
-    arguments: Mapping[str, Any]
-    preview: Mapping[str, Any]
-    token: str | None = field(repr=False)
-    expires_at: float
+Verdict = Literal[
+    "done", "failed", "cancelled", "expired", "unknown", "invalid", "not_yours", "not_allowed", "unreachable"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ def _expiry(value: Any) -> float:
 
 
 class Confirmations:
-    """Pending actions by id, and the one way to execute them."""
+    """Pending actions, from this replica's memory or a sealed button value, and the one way to execute them."""
 
     def __init__(
         self,
@@ -92,25 +92,39 @@ class Confirmations:
         policy: Policy,
         role_of: Callable[[str], str],
         clock: Callable[[], float] = time.time,
+        seal: ButtonSeal | None = None,
     ) -> None:
         self._gateway = gateway
         self._policy = policy
         self._role_of = role_of
         self._clock = clock
-        self._pending: dict[str, PendingConfirmation] = {}
+        self._seal = seal
+        self._pending: dict[str, PendingConfirmation] = {}  # posted by this replica, not yet claimed
+        self._claimed: dict[str, float] = {}  # id -> expiry: clicked here, so a second click finds it handled
 
-    def add(self, pending: PendingConfirmation) -> None:
+    def add(self, pending: PendingConfirmation) -> str:
+        """Remember the action; returns what its buttons carry: the sealed envelope, or else its id."""
         self._forget_expired()
         if len(self._pending) >= _MAX_PENDING:
             self._pending.pop(next(iter(self._pending)))
         self._pending[pending.id] = pending
+        return self._sealed(pending) or pending.id
+
+    def _sealed(self, pending: PendingConfirmation) -> str | None:
+        # Only the gateway's token makes a repeat harmless on another replica; without one, stay in memory.
+        if self._seal is None or pending.token is None:
+            return None
+        sealed = self._seal.seal(pending)
+        if sealed is None:
+            log.warning("confirmation_not_sealed", tool=pending.tool, reason="too large for a Slack button")
+        return sealed
 
     def get(self, pending_id: str) -> PendingConfirmation | None:
         return self._pending.get(pending_id)
 
-    async def confirm(self, pending_id: str, clicker: str, request_id: str) -> ConfirmResult:
-        """Execute the pending action if `clicker` is its requester and still may; at most once."""
-        pending, refusal = self._claim(pending_id, clicker)
+    async def confirm(self, value: str, clicker: str, request_id: str) -> ConfirmResult:
+        """Execute the action in `value` (an id or a sealed envelope) if `clicker` asked for it and still may."""
+        pending, refusal = self._claim(value, clicker)
         if pending is None:
             assert refusal is not None
             return refusal
@@ -125,27 +139,43 @@ class Confirmations:
             outcome = await self._gateway.call_tool(pending.tool, arguments, actor)
         except GatewayError as error:
             # The gateway executes a confirmed call at most once, so clicking again is safe: put it back.
+            self._claimed.pop(pending.id, None)
             self._pending.setdefault(pending.id, pending)
             return ConfirmResult("unreachable", f"I couldn't reach the gateway ({error}); try again.", pending)
         return _judge(pending, outcome)
 
-    def cancel(self, pending_id: str, clicker: str) -> ConfirmResult:
-        """Drop the pending action if `clicker` is its requester."""
-        pending, refusal = self._claim(pending_id, clicker)
+    def cancel(self, value: str, clicker: str) -> ConfirmResult:
+        """Drop the action in `value` if `clicker` is its requester."""
+        pending, refusal = self._claim(value, clicker)
         if pending is None:
             assert refusal is not None
             return refusal
         return ConfirmResult("cancelled", f"Cancelled by <@{clicker}>; nothing was done.", pending)
 
-    def _claim(self, pending_id: str, clicker: str) -> tuple[PendingConfirmation | None, ConfirmResult | None]:
-        pending = self._pending.get(pending_id)
+    def _find(self, value: str) -> tuple[PendingConfirmation | None, ConfirmResult | None]:
+        if self._seal is not None and ButtonSeal.is_sealed(value):
+            pending = self._seal.open(value)
+            if pending is None:
+                log.warning("confirmation_seal_invalid")
+                return None, ConfirmResult("invalid", "This button is not valid; nothing was done.")
+            if pending.id not in self._claimed:
+                return self._pending.get(pending.id, pending), None
+        elif value in self._pending:
+            return self._pending[value], None
+        return None, ConfirmResult("unknown", "This request was already handled or has expired.")
+
+    def _claim(self, value: str, clicker: str) -> tuple[PendingConfirmation | None, ConfirmResult | None]:
+        self._forget_claimed()
+        pending, refusal = self._find(value)
         if pending is None:
-            return None, ConfirmResult("unknown", "This request was already handled or has expired.")
+            return None, refusal
         if clicker != pending.actor.user_id:
             return None, ConfirmResult(
                 "not_yours", f"Only <@{pending.actor.user_id}>, who asked for this, can confirm it.", pending
             )
-        del self._pending[pending_id]  # claimed before any await: a double click runs it once
+        # Claimed before any await: a double click on this replica runs it once (the gateway covers others).
+        self._pending.pop(pending.id, None)
+        self._claimed[pending.id] = pending.expires_at
         if self._clock() > pending.expires_at:
             return None, ConfirmResult("expired", "This confirmation has expired; ask again for a new one.", pending)
         return pending, None
@@ -154,6 +184,14 @@ class Confirmations:
         now = self._clock()
         for key in [k for k, p in self._pending.items() if now > p.expires_at]:
             del self._pending[key]
+        self._forget_claimed()
+
+    def _forget_claimed(self) -> None:
+        now = self._clock()
+        for key in [k for k, expires_at in self._claimed.items() if now > expires_at]:
+            del self._claimed[key]
+        while len(self._claimed) > _MAX_PENDING:
+            self._claimed.pop(next(iter(self._claimed)))
 
 
 def _judge(pending: PendingConfirmation, outcome: ToolOutcome) -> ConfirmResult:

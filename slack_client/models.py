@@ -121,3 +121,16 @@ class LLMTurn:
     tool_calls: tuple[ToolCall, ...] = ()
     usage: Usage = field(default_factory=Usage)
     stop_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PendingConfirmation:
+    """An action prepared by the agent, waiting for the requester's click."""
+
+    id: str
+    actor: Actor
+    tool: str
+    arguments: Mapping[str, Any]
+    preview: Mapping[str, Any]
+    token: str | None = field(repr=False)
+    expires_at: float

@@ -7,6 +7,7 @@ are documented in `docs/slack-assistant.md`. `load_settings()` turns a missing o
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any, Literal
@@ -18,6 +19,7 @@ from slack_client.errors import ConfigError
 
 # claude-sonnet-4-5 (the first contract default) is deprecated by the locked SDK (end of life 2026-11-30).
 DEFAULT_MODELS = {"anthropic": "claude-sonnet-5-5", "openai": "gpt-4o-mini"}
+_MIN_STATE_SECRET = 32
 
 
 class BotSettings(BaseSettings):
@@ -40,6 +42,7 @@ class BotSettings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
+    bot_state_secret: SecretStr | None = None
     slack_use_socket_mode: bool = True
     slack_api_url: str = "https://slack.com/api/"
     allowed_tools_file: Path = Path("manifests/allowed-tools.yaml")
@@ -59,6 +62,13 @@ class BotSettings(BaseSettings):
             raise ValueError('must be a JSON object of Slack user id to role, e.g. {"U123": "finance"}')
         return value
 
+    @field_validator("bot_state_secret")
+    @classmethod
+    def _state_secret_is_long(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < _MIN_STATE_SECRET:
+            raise ValueError(f"must be at least {_MIN_STATE_SECRET} characters (e.g. `openssl rand -hex 32`)")
+        return value
+
     @property
     def rbac_user_map(self) -> dict[str, str]:
         """Slack user id → role, from `RBAC_USER_MAP_JSON`."""
@@ -76,6 +86,24 @@ class BotSettings(BaseSettings):
             name = "ANTHROPIC_API_KEY" if self.llm_provider == "anthropic" else "OPENAI_API_KEY"
             raise ConfigError(f"{name} is required when LLM_PROVIDER={self.llm_provider}")
         return key.get_secret_value()
+
+    def state_key(self) -> bytes:
+        """The key that signs pending confirmations in Slack buttons; the same on every replica.
+
+        `BOT_STATE_SECRET`, else derived from `SLACK_SIGNING_SECRET`, else from `SLACK_APP_TOKEN` (both are
+        shared by every replica already). Each source gives a different key, so changing the source only
+        invalidates buttons posted before the change.
+        """
+        sources = (
+            ("BOT_STATE_SECRET", self.bot_state_secret),
+            ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
+            ("SLACK_APP_TOKEN", self.slack_app_token),
+        )
+        for name, secret in sources:
+            if secret is not None and secret.get_secret_value():
+                material = f"abcodex-bot-state\0{name}\0{secret.get_secret_value()}"
+                return hashlib.sha256(material.encode("utf-8")).digest()
+        raise ConfigError("BOT_STATE_SECRET is required (or SLACK_SIGNING_SECRET or SLACK_APP_TOKEN to derive it from)")
 
     def require_slack(self) -> None:
         """Check the Slack settings the chosen mode needs (the terminal chat needs none)."""

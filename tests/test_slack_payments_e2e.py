@@ -5,10 +5,12 @@ Real bot, Slack double, LLM double, and the real gateway with payments on (real 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
+from slack_client.confirmations import ButtonSeal
 from tests.doubles.anthropic_api import AnthropicDouble
 from tests.doubles.llm_script import ToolCall, text_turn, tool_turn
 from tests.doubles.slack_api import SlackDouble
@@ -123,4 +125,73 @@ async def test_staff_are_never_offered_the_payment_tool_even_when_the_gateway_li
         await slack.wait_for_post_async(channel=CHANNEL, thread_ts=event["ts"])
 
     assert "process_artist_payment" not in claude.requests[0].tool_names
+    assert payments.stripe.transfers == []
+
+
+# -- any replica can act on a click: the buttons carry the signed action ---------------------------
+
+
+def tampered(value: str) -> str:
+    middle = len(value) // 2
+    return value[:middle] + ("A" if value[middle] != "A" else "B") + value[middle + 1 :]
+
+
+async def test_a_click_reaching_a_restarted_bot_pays_once_and_a_second_click_pays_nothing_more(
+    slack: SlackDouble, claude: AnthropicDouble, payments
+):
+    settings = bot_settings(slack, claude, payments.gateway.url, payments.gateway.token, rbac=ROLES)
+    async with run_bot(settings, slack):
+        message, confirm = await ask_to_pay(slack, claude)
+    assert len(confirm["value"]) <= 2000
+
+    async with run_bot(settings, slack):  # a new process: nothing in memory from the one that posted
+        foreign = await slack.wait_for_response_url_post_async(click(slack, message, confirm, OTHER_FINANCE_USER))
+        click(slack, message, confirm, FINANCE_USER)
+        update = await slack.wait_for_call_async("chat.update", ts=message["ts"])
+        again = await slack.wait_for_response_url_post_async(click(slack, message, confirm, FINANCE_USER))
+
+    async with run_bot(settings, slack):  # a third replica, which never saw the first click
+        click(slack, message, confirm, FINANCE_USER)
+        repeated = await slack.wait_for_call_async("chat.update", where=lambda c: c is not update, ts=message["ts"])
+
+    transfers = payments.stripe.transfers
+    assert len(transfers) == 1 and transfers[0]["amount"] == 40000
+    assert foreign.body["text"] == f"Only <@{FINANCE_USER}>, who asked for this, can confirm it."
+    assert transfers[0]["id"] in update.params["text"]
+    assert all(block["type"] != "actions" for block in update.params["blocks"])
+    assert "already handled" in again.body["text"]
+    assert transfers[0]["id"] in repeated.params["text"]  # the gateway answered the repeat with the same transfer
+
+
+async def test_a_click_with_a_tampered_button_value_changes_nothing_and_pays_nothing(
+    slack: SlackDouble, claude: AnthropicDouble, payments
+):
+    settings = bot_settings(slack, claude, payments.gateway.url, payments.gateway.token, rbac=ROLES)
+    async with run_bot(settings, slack):
+        message, confirm = await ask_to_pay(slack, claude)
+        url = click(slack, message, {**confirm, "value": tampered(confirm["value"])}, FINANCE_USER)
+        told = await slack.wait_for_response_url_post_async(url)
+
+    assert "not valid" in told.body["text"] and told.body["response_type"] == "ephemeral"
+    assert payments.stripe.transfers == []
+    assert slack.calls_to("chat.update") == []
+
+
+async def test_an_expired_button_is_refused_on_any_replica_and_pays_nothing(
+    slack: SlackDouble, claude: AnthropicDouble, payments
+):
+    settings = bot_settings(slack, claude, payments.gateway.url, payments.gateway.token, rbac=ROLES)
+    async with run_bot(settings, slack):
+        message, confirm = await ask_to_pay(slack, claude)
+    seal = ButtonSeal(settings.state_key())
+    pending = seal.open(confirm["value"])
+    assert pending is not None
+    expired = seal.seal(dataclasses.replace(pending, expires_at=pending.expires_at - 3600))
+    assert expired is not None
+
+    async with run_bot(settings, slack):
+        click(slack, message, {**confirm, "value": expired}, FINANCE_USER)
+        update = await slack.wait_for_call_async("chat.update", ts=message["ts"])
+
+    assert "expired" in update.params["text"]
     assert payments.stripe.transfers == []

@@ -118,8 +118,8 @@ class SlackAssistant:
         for piece in split_message(redact(to_mrkdwn(text))):
             await reply.answer(piece)
         if result.pending is not None:
-            self._s.confirmations.add(result.pending)
-            await reply.answer("Please confirm or cancel.", confirmation_blocks(result.pending))
+            button_value = self._s.confirmations.add(result.pending)
+            await reply.answer("Please confirm or cancel.", confirmation_blocks(result.pending, button_value))
 
     async def _history(self, question: Question) -> list[Message]:
         """The thread's earlier messages, as conversation context (bounded)."""

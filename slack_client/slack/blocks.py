@@ -6,8 +6,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from slack_client.confirmations import ConfirmResult, PendingConfirmation
+from slack_client.confirmations import ConfirmResult
 from slack_client.formatting import escape, escape_keep_mentions
+from slack_client.models import PendingConfirmation
 
 CONFIRM_ACTION = "abcodex_confirm"
 CANCEL_ACTION = "abcodex_cancel"
@@ -42,14 +43,17 @@ def _summary(pending: PendingConfirmation) -> list[dict[str, Any]]:
     return blocks
 
 
-def confirmation_blocks(pending: PendingConfirmation) -> list[dict[str, Any]]:
-    """The preview with Confirm / Cancel buttons; only the requester's click counts."""
+def confirmation_blocks(pending: PendingConfirmation, button_value: str) -> list[dict[str, Any]]:
+    """The preview with Confirm / Cancel buttons; only the requester's click counts.
+
+    Both buttons carry `button_value` (what `Confirmations.add()` returned): sealed, any replica can act on it.
+    """
     expiry = int(pending.expires_at)
     note = f"Requested by <@{pending.actor.user_id}>; only they can confirm. Expires <!date^{expiry}^{{time}}|soon>."
     confirm = {
         "type": "button",
         "action_id": CONFIRM_ACTION,
-        "value": pending.id,
+        "value": button_value,
         "style": "primary",
         "text": _text("Confirm", "plain_text"),
         "confirm": {
@@ -59,7 +63,12 @@ def confirmation_blocks(pending: PendingConfirmation) -> list[dict[str, Any]]:
             "deny": _text("Not yet", "plain_text"),
         },
     }
-    cancel = {"type": "button", "action_id": CANCEL_ACTION, "value": pending.id, "text": _text("Cancel", "plain_text")}
+    cancel = {
+        "type": "button",
+        "action_id": CANCEL_ACTION,
+        "value": button_value,
+        "text": _text("Cancel", "plain_text"),
+    }
     return [
         *_summary(pending),
         {"type": "context", "elements": [_text(note)]},

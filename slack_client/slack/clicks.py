@@ -1,4 +1,7 @@
-"""Confirm / Cancel clicks: only the requester's click acts; the message then shows the outcome."""
+"""Confirm / Cancel clicks: only the requester's click acts; the message then shows the outcome.
+
+A click may reach any bot replica: its `value` is the sealed action (see `slack_client.confirmations`).
+"""
 
 from __future__ import annotations
 
