@@ -18,14 +18,12 @@ import asyncio
 import contextlib
 import json
 import secrets
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from mcp_server.app import build_gateway
 from mcp_server.db.demo_data import demo_id
@@ -37,6 +35,7 @@ from slack_client.settings import BotSettings
 from tests.doubles.anthropic_api import AnthropicDouble
 from tests.doubles.openai_api import OpenAIDouble
 from tests.doubles.slack_api import SlackDouble
+from tests.support.serving import LoopbackServer
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifests" / "allowed-tools.yaml"
 SIGNING_SECRET = "test-signing-secret-8f742231b10e"
@@ -152,15 +151,6 @@ def gpt() -> Iterator[OpenAIDouble]:
 # -- the real bot ----------------------------------------------------------------------------------
 
 
-def listening_socket(port: int = 0) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
-
-
 @dataclass
 class RunningBot:
     app: BotApp
@@ -205,11 +195,8 @@ def bot_settings(
 async def run_bot(settings: BotSettings, slack: SlackDouble, policy: Policy | None = None) -> AsyncIterator[RunningBot]:
     """Serve the real app on loopback; ready when connected to Slack (socket mode) and tools are loaded."""
     app = BotApp(settings, policy or shipped_policy())
-    sock = listening_socket()
-    config = uvicorn.Config(app.asgi(), lifespan="on", log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]  # the runner owns signals
-    task = asyncio.create_task(server.serve(sockets=[sock]))
+    server = LoopbackServer()
+    await server.start(app.asgi())
     try:
         async with asyncio.timeout(10):
             await app.started.wait()
@@ -217,11 +204,9 @@ async def run_bot(settings: BotSettings, slack: SlackDouble, policy: Policy | No
                 await slack.socket_mode.wait_for_connection_async()
             assert app.gateway is not None
             await app.gateway.wait_ready(5)
-        yield RunningBot(app, f"http://127.0.0.1:{sock.getsockname()[1]}", settings)
+        yield RunningBot(app, server.base_url, settings)
     finally:
-        server.should_exit = True
-        await task
-        sock.close()
+        await server.stop()
 
 
 # -- a small real MCP gateway for what the demo gateway can't show on demand -----------------------
@@ -233,29 +218,19 @@ class FakeMcpGateway:
 
     build: Callable[[], Any]
     token: str = field(default_factory=lambda: secrets.token_urlsafe(12))
-    port: int = 0
     seen_headers: list[dict[str, str]] = field(default_factory=list)
-    _server: uvicorn.Server | None = None
-    _task: asyncio.Task[None] | None = None
+    server: LoopbackServer = field(default_factory=LoopbackServer)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/mcp"
+        return f"{self.server.base_url}/mcp"
 
     async def start(self) -> None:
-        sock = listening_socket(self.port)
-        self.port = sock.getsockname()[1]
         app = _require_bearer(self.build().streamable_http_app(stateless_http=True, json_response=True), self)
-        self._server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False))
-        self._server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
-        # The socket is already listening: connections wait in its backlog until uvicorn accepts them.
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        await self.server.start(app)
 
     async def stop(self) -> None:
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            await self._task
-            self._server = self._task = None
+        await self.server.stop()
 
 
 def _require_bearer(app: Any, gateway: FakeMcpGateway) -> Any:
@@ -292,27 +267,17 @@ class RestartableGateway:
 
     database_url: str
     token: str = field(default_factory=lambda: secrets.token_urlsafe(12))
-    port: int = 0
-    _server: uvicorn.Server | None = None
-    _task: asyncio.Task[None] | None = None
+    server: LoopbackServer = field(default_factory=LoopbackServer)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/mcp"
+        return f"{self.server.base_url}/mcp"
 
     async def start(self) -> None:
         settings = GatewaySettings(
             database_url=self.database_url, mcp_gateway_auth_token=self.token, mcp_gateway_port=0, log_format="json"
         )
-        sock = listening_socket(self.port)
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(build_gateway(settings).http_app, lifespan="on", log_level="warning", access_log=False)
-        self._server = uvicorn.Server(config)
-        self._server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        await self.server.start(build_gateway(settings).http_app)
 
     async def stop(self) -> None:
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            await self._task
-            self._server = self._task = None
+        await self.server.stop()

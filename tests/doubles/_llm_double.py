@@ -19,6 +19,28 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from ._threaded_server import Journal, ThreadedServer
 from .llm_script import Script, ScriptItem, Turn
 
+
+@dataclass(frozen=True)
+class RecordedLlmRequest:
+    """One request an LLM double received, numbered from 1 (each provider adds its own views)."""
+
+    number: int
+    body: dict[str, Any]
+    headers: CIMultiDictProxy[str]
+
+    @property
+    def model(self) -> str:
+        return str(self.body.get("model"))
+
+    @property
+    def stream(self) -> bool:
+        return bool(self.body.get("stream"))
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return list(self.body.get("messages") or [])
+
+
 R = TypeVar("R")
 
 

@@ -32,7 +32,7 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDictProxy
 
-from ._llm_double import ScriptedLlmDouble, write_sse
+from ._llm_double import RecordedLlmRequest, ScriptedLlmDouble, write_sse
 from .llm_script import (
     ToolCall,
     ToolResultSeen,
@@ -55,24 +55,8 @@ _ERROR_TYPES = {
 
 
 @dataclass(frozen=True)
-class OpenAIRequest:
+class OpenAIRequest(RecordedLlmRequest):
     """One request the double received, numbered from 1."""
-
-    number: int
-    body: dict[str, Any]
-    headers: CIMultiDictProxy[str]
-
-    @property
-    def model(self) -> str:
-        return str(self.body.get("model"))
-
-    @property
-    def stream(self) -> bool:
-        return bool(self.body.get("stream"))
-
-    @property
-    def messages(self) -> list[dict[str, Any]]:
-        return list(self.body.get("messages") or [])
 
     @property
     def tool_names(self) -> list[str]:

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import secrets
-import socket
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx2
-import uvicorn
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from mcp_server.app import Gateway, build_gateway
 from mcp_server.settings import GatewaySettings
+from tests.support.serving import LoopbackServer
 
 
 @dataclass
@@ -65,15 +62,6 @@ class _ClosingClient(Client):
             await self._http.aclose()
 
 
-def listening_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(512)  # connections queue here until uvicorn accepts them: no start-up polling
-    sock.setblocking(False)
-    return sock
-
-
 @asynccontextmanager
 async def run_gateway(database_url: str, **overrides: Any) -> AsyncIterator[RunningGateway]:
     token = overrides.pop("token", None) or secrets.token_urlsafe(16)
@@ -85,17 +73,9 @@ async def run_gateway(database_url: str, **overrides: Any) -> AsyncIterator[Runn
         **overrides,
     )
     gateway = build_gateway(settings)
-    sock = listening_socket()
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        gateway.http_app, lifespan="on", log_level="warning", access_log=False, timeout_graceful_shutdown=5
-    )
-    server = uvicorn.Server(config)
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]  # the test runner owns signals
-    task = asyncio.create_task(server.serve(sockets=[sock]))
+    server = LoopbackServer()
+    await server.start(gateway.http_app)
     try:
-        yield RunningGateway(gateway, f"http://127.0.0.1:{port}", token, database_url)
+        yield RunningGateway(gateway, server.base_url, token, database_url)
     finally:
-        server.should_exit = True
-        await task
-        sock.close()
+        await server.stop()
