@@ -74,9 +74,10 @@ def build_gateway(settings: GatewaySettings) -> Gateway:
             await stop_services(services)
 
     stdio_identity = ClientIdentity("stdio", frozenset(settings.mcp_gateway_stdio_scopes))
+    registered: set[str] = set()  # filled below; the policy reads it live (add_read_tool adds to it too)
     policy = ToolCallPolicy(
         required_scope=required_scope,
-        registered=lambda: frozenset(gateway.registered),
+        registered=registered,
         audit=lambda: gateway.services.audit if gateway.services else None,
         metrics=metrics,
         stdio_identity=stdio_identity,
@@ -92,7 +93,7 @@ def build_gateway(settings: GatewaySettings) -> Gateway:
         log_level="WARNING",
         request_state_security=_request_state_security(settings),
     )
-    registered = register_read_tools(server)
+    registered |= register_read_tools(server)
     if settings.enable_mutating_tools:
         registered |= register_payment_tools(server)
     gateway = Gateway(settings, metrics, server, registered=registered)

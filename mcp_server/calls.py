@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -73,7 +74,7 @@ class ToolCallPolicy:
     def __init__(
         self,
         required_scope: Callable[[str], str | None],
-        registered: Callable[[], frozenset[str]],
+        registered: AbstractSet[str],
         audit: Callable[[], AuditTrail | None],
         metrics: GatewayMetrics,
         stdio_identity: ClientIdentity,
@@ -110,9 +111,9 @@ class ToolCallPolicy:
         tool = str(params.get("name", ""))[:100]
         arguments = params.get("arguments") or {}
         started = time.perf_counter()
-        if tool not in self._registered() or not self._allowed(tool, caller.identity):
+        if tool not in self._registered or not self._allowed(tool, caller.identity):
             # A tool the caller may not use is, to them, a tool that does not exist.
-            reason = "missing scope" if tool in self._registered() else "unknown tool"
+            reason = "missing scope" if tool in self._registered else "unknown tool"
             await self._finish(caller, tool, arguments, "refused", reason, started)
             raise MCPError(INVALID_PARAMS, f"Unknown tool: {tool}")
         try:
