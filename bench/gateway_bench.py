@@ -68,8 +68,8 @@ from bench.gateway_report import (
     ratios,
 )
 from bench.gateway_server import ECHO_TOOL
-from mcp_server.db.demo_scale import LIVE_EASELS, LIVE_EID, ROUNDS, ScalePlan
-from mcp_server.db.embedded import EmbeddedPostgres
+from mcp_server.repository.demo_scale import LIVE_EASELS, LIVE_EID, ROUNDS, ScalePlan
+from mcp_server.repository.embedded import EmbeddedPostgres
 
 RESULTS_DIR = Path(__file__).parent / "results"
 

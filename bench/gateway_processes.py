@@ -24,10 +24,10 @@ import aiohttp
 import asyncpg
 
 from bench.gateway_server import STATS_PATH, TOKEN_VARIABLE
-from mcp_server.db.demo_loader import load_demo_data
-from mcp_server.db.demo_scale import load_scale_data
-from mcp_server.db.embedded import EmbeddedPostgres, scratch_cluster
-from mcp_server.db.migrations import apply_migrations
+from mcp_server.repository.demo_loader import load_demo_data
+from mcp_server.repository.demo_scale import load_scale_data
+from mcp_server.repository.embedded import EmbeddedPostgres, scratch_cluster
+from mcp_server.repository.migrations import apply_migrations
 
 DATABASE = "bench"
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

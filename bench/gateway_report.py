@@ -9,7 +9,7 @@ from typing import Any
 from bench.gateway_load import Measurement, Protocol
 from bench.gateway_processes import ServerConfig
 from bench.gateway_server import ECHO_TOOL, NOOP_TOOL
-from mcp_server.db.demo_scale import LIVE_EID, ROUNDS
+from mcp_server.repository.demo_scale import LIVE_EID, ROUNDS
 
 VOTING_TOOL = "get_live_voting_status"
 TARGET_THROUGHPUT_RATIO = 0.8

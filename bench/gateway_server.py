@@ -32,10 +32,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mcp_server.app import Gateway, build_gateway
 from mcp_server.cache import CoalescingCache
 from mcp_server.cli import DrainingServer
-from mcp_server.db.pool import Database
 from mcp_server.domain.models import VotingStatus
 from mcp_server.logs import configure_logging
 from mcp_server.repository import live
+from mcp_server.repository.pool import Database
 from mcp_server.settings import GatewaySettings
 from mcp_server.tools import Eid, RoundNumber, read_service
 

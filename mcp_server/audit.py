@@ -13,7 +13,7 @@ from typing import Any
 
 import structlog
 
-from mcp_server.db.pool import Database
+from mcp_server.repository.pool import Database
 
 _INSERT = """
 INSERT INTO abcodex_tool_calls

@@ -23,7 +23,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_server.errors import ConfigurationError
 
-SCOPES = frozenset({"read", "payments"})
+# read: events, voting, auction; people: masked personal data; finance: earned, owed, paid, payout readiness;
+# payments: moving money; ops: the gateway's own activity.
+SCOPES = frozenset({"read", "people", "finance", "payments", "ops"})
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 STATE_KEY = "abcodex_client"
 
@@ -34,6 +36,10 @@ class ClientIdentity:
 
     name: str
     scopes: frozenset[str]
+    # Trusted clients (the bot) may say whom they act for (X-Acting-User/-Role); others' headers are ignored.
+    trusted: bool = False
+    # Confirms payments with a human outside MCP (the bot's buttons), so it may receive a confirmation token.
+    confirms_out_of_band: bool = False
 
     def can(self, scope: str) -> bool:
         return scope in self.scopes
@@ -62,7 +68,8 @@ class TokenRegistry:
     def build(cls, full_access_token: str | None, tokens_file: Path | None) -> TokenRegistry:
         entries = []
         if full_access_token:
-            entries.append(_Entry(token_digest(full_access_token), ClientIdentity("gateway-token", SCOPES)))
+            bot = ClientIdentity("gateway-token", SCOPES, trusted=True, confirms_out_of_band=True)
+            entries.append(_Entry(token_digest(full_access_token), bot))
         if tokens_file:
             entries.extend(_read_tokens_file(tokens_file))
         return cls(entries)

@@ -2,7 +2,9 @@
 
     GatewayError                      base of everything raised on purpose
     ├── ConfigurationError            bad or missing setting; stops start-up
-    ├── DatabaseUnavailable           Postgres cannot be reached (readiness, start-up)
+    ├── DatabaseUnavailable           Postgres did not answer (connection lost, timeout, pool closed)
+    ├── DatabaseConflict              a write collided with an existing row (a unique key)
+    │   └── DuplicatePayout           a payout with this idempotency key already exists
     └── ToolInputError                the caller could fix it; becomes an isError result with this sentence
         ├── UnknownEvent              no event with that eid (carries suggestions)
         └── InvalidArgument           a bad round, date range, amount, ...
@@ -24,6 +26,14 @@ class ConfigurationError(GatewayError):
 
 class DatabaseUnavailable(GatewayError):
     """Postgres did not answer."""
+
+
+class DatabaseConflict(GatewayError):
+    """A write was refused because a row with the same key exists."""
+
+
+class DuplicatePayout(DatabaseConflict):
+    """Another call (or replica) already wrote the payout for this idempotency key."""
 
 
 class ToolInputError(GatewayError):

@@ -8,11 +8,11 @@ import asyncpg
 import structlog
 
 from mcp_server.auth import ClientIdentity
-from mcp_server.db.demo_scale import load_scale_data
-from mcp_server.db.migrations import apply_migrations, recommended_index_statements
 from mcp_server.errors import ConfigurationError
 from mcp_server.payments.confirmation import PaymentRequest
 from mcp_server.payments.tools import start_payments
+from mcp_server.repository.demo_scale import load_scale_data
+from mcp_server.repository.migrations import apply_migrations, recommended_index_statements
 from mcp_server.services import embedded_postgres, prepare_embedded_database, start_services, stop_services
 from mcp_server.settings import GatewaySettings
 

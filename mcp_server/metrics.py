@@ -7,7 +7,7 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from mcp_server.db.pool import PoolStats
+from mcp_server.repository.pool import PoolStats
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 

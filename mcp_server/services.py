@@ -16,12 +16,12 @@ import structlog
 from mcp_server.audit import AuditTrail
 from mcp_server.auth import ClientIdentity
 from mcp_server.cache import CoalescingCache
-from mcp_server.db.demo_loader import load_demo_data
-from mcp_server.db.embedded import EmbeddedPostgres, default_cluster_dir, find_pg_bin
-from mcp_server.db.migrations import MigrationSet, apply_migrations
-from mcp_server.db.pool import Database
 from mcp_server.domain.reads import ReadService
 from mcp_server.errors import DatabaseUnavailable
+from mcp_server.repository.demo_loader import load_demo_data
+from mcp_server.repository.embedded import EmbeddedPostgres, default_cluster_dir, find_pg_bin
+from mcp_server.repository.migrations import MigrationSet, apply_migrations
+from mcp_server.repository.pool import Database
 from mcp_server.settings import GatewaySettings
 
 _log = structlog.get_logger("abcodex.services")

@@ -41,6 +41,9 @@ class GatewaySettings(BaseSettings):
     mcp_gateway_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     mcp_gateway_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     mcp_gateway_drain_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Per-client token bucket at the HTTP edge: one client cannot take the pool that payments also need.
+    mcp_gateway_rate_limit_per_second: float = Field(default=20.0, gt=0, le=10_000)
+    mcp_gateway_rate_limit_burst: int = Field(default=60, ge=1, le=100_000)
 
     database_url: SecretStr | None = None
     abcodex_data_dir: Path = Field(default_factory=_default_data_dir)
@@ -63,6 +66,9 @@ class GatewaySettings(BaseSettings):
     payment_confirmation_ttl_seconds: int = Field(default=600, ge=30, le=3600)
     payment_max_amount: Decimal = Field(default=Decimal("5000"), gt=0)
     payment_daily_cap_per_caller: Decimal = Field(default=Decimal("20000"), gt=0)
+    # Per-currency overrides, "CAD=5000,AUD=6000"; a currency not listed uses the two defaults above.
+    payment_max_amount_per_currency: Annotated[dict[str, Decimal], NoDecode] = Field(default_factory=dict)
+    payment_daily_cap_per_currency: Annotated[dict[str, Decimal], NoDecode] = Field(default_factory=dict)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
@@ -73,6 +79,35 @@ class GatewaySettings(BaseSettings):
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
+
+    @field_validator("payment_max_amount_per_currency", "payment_daily_cap_per_currency", mode="before")
+    @classmethod
+    def _amounts_per_currency(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        amounts: dict[str, str] = {}
+        for item in value.split(","):
+            if not item.strip():
+                continue
+            currency, sep, amount = str(item).partition("=")
+            if not sep or len(currency.strip()) != 3 or not currency.strip().isalpha():
+                raise ValueError(f"expected CUR=amount pairs such as CAD=5000, got {item!r}")
+            amounts[currency.strip().upper()] = amount.strip()
+        return amounts
+
+    @field_validator("payment_max_amount_per_currency", "payment_daily_cap_per_currency", mode="after")
+    @classmethod
+    def _positive_amounts(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for currency, amount in value.items():
+            if amount <= 0:
+                raise ValueError(f"{currency}: the amount must be positive")
+        return value
+
+    def payment_max_amount_for(self, currency: str) -> Decimal:
+        return self.payment_max_amount_per_currency.get(currency.upper(), self.payment_max_amount)
+
+    def payment_daily_cap_for(self, currency: str) -> Decimal:
+        return self.payment_daily_cap_per_currency.get(currency.upper(), self.payment_daily_cap_per_caller)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from mcp_server.app import build_gateway
-from mcp_server.db.demo_data import demo_id
+from mcp_server.repository.demo_data import demo_id
 from mcp_server.settings import GatewaySettings
 from slack_client.app import BotApp
 from slack_client.models import Actor, LLMRequest, LLMTurn, ToolCall, ToolOutcome, ToolSpec, Usage

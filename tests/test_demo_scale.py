@@ -8,7 +8,7 @@ from decimal import Decimal
 import asyncpg
 import pytest
 
-from mcp_server.db.demo_scale import (
+from mcp_server.repository.demo_scale import (
     LIVE_EASELS,
     LIVE_EID,
     PAST_VOTES_PER_ROUND,

@@ -11,7 +11,7 @@ import anyio
 import asyncpg
 import pytest
 
-from mcp_server.db.demo_data import demo_id
+from mcp_server.repository.demo_data import demo_id
 from tests.doubles.stripe_api import StripeDouble
 from tests.support.gateway import mcp_client
 from tests.support.payments import payment_settings, seeded_stripe

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from mcp_server.db.demo_data import demo_id
+from mcp_server.repository.demo_data import demo_id
 from tests.support.gateway import RunningGateway
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from mcp_server.db.demo_data import demo_id
 from mcp_server.payments.confirmation import ConfirmationTokens, PaymentRequest
+from mcp_server.repository.demo_data import demo_id
 from tests.support.payments import CONFIRMATION_SECRET, PaymentsSetup, payments_gateway
 from tests.support.postgres import PostgresForTests
 

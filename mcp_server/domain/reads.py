@@ -9,13 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 from mcp_server.cache import CoalescingCache
-from mcp_server.db.pool import Database
 from mcp_server.domain import models as m
 from mcp_server.domain.eid import closest_eids, normalize_eid
 from mcp_server.domain.payouts import owed_line_model, payment_summary_model
 from mcp_server.domain.timefmt import event_status, event_zone, local_iso, utc_iso
 from mcp_server.errors import InvalidArgument, UnknownEvent
 from mcp_server.repository import events, live, payouts
+from mcp_server.repository.pool import Database
 
 MAX_ROUNDS = 10
 

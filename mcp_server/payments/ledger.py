@@ -13,9 +13,9 @@ from typing import Any
 
 import asyncpg
 
-from mcp_server.db.pool import Database
 from mcp_server.payments.confirmation import PaymentRequest
 from mcp_server.repository.payouts import owed_line
+from mcp_server.repository.pool import Database
 
 _EXISTING = """
 SELECT r.idempotency_key, p.id, p.status, p.stripe_transfer_id, p.error_message, r.stripe_region,

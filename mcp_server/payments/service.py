@@ -21,7 +21,6 @@ from typing import Any
 import asyncpg
 import structlog
 
-from mcp_server.db.pool import Database
 from mcp_server.domain.eid import closest_eids
 from mcp_server.domain.models import money_text
 from mcp_server.errors import InvalidArgument, UnknownEvent
@@ -38,6 +37,7 @@ from mcp_server.payments.models import PaymentPreview, PaymentResult
 from mcp_server.payments.stripe_amounts import to_minor_units
 from mcp_server.payments.stripe_gateway import REGIONS, StripeRegions
 from mcp_server.repository.events import known_eids
+from mcp_server.repository.pool import Database
 
 _log = structlog.get_logger("abcodex.payments")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mcp_server.db.pool import Database
+from mcp_server.repository.pool import Database
 
 _EVENT_DETAILS = """
 SELECT jsonb_build_object(

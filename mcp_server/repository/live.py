@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcp_server.db.pool import Database
+from mcp_server.repository.pool import Database
 
 _VOTING = """
 WITH ev AS (SELECT id, eid, name, current_round FROM events WHERE eid = $1),

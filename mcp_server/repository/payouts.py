@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 
-from mcp_server.db.pool import Database
+from mcp_server.repository.pool import Database
 
 # $1 eid or NULL, $2 artist_profile_id or NULL
 OWED_LINES_CTE = """

@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from mcp_server.db.demo_data import ARTISTS
-from mcp_server.db.demo_loader import demo_stripe_account_id
+from mcp_server.repository.demo_data import ARTISTS
+from mcp_server.repository.demo_loader import demo_stripe_account_id
 from tests.doubles.stripe_api import CANADA_SECRET_KEY, INTERNATIONAL_SECRET_KEY, StripeDouble, running_stripe_double
 from tests.support.gateway import RunningGateway, run_gateway
 from tests.support.postgres import PostgresForTests

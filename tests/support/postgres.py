@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from mcp_server.db.demo_loader import load_demo_data
-from mcp_server.db.embedded import EmbeddedPostgres, scratch_cluster
-from mcp_server.db.migrations import apply_migrations
+from mcp_server.repository.demo_loader import load_demo_data
+from mcp_server.repository.embedded import EmbeddedPostgres, scratch_cluster
+from mcp_server.repository.migrations import apply_migrations
 
 TEMPLATE = "demo_template"
 

@@ -25,7 +25,7 @@ _MIGRATION_LOCK_KEY = 0x0ABC0DE5
 
 def migration_files(migration_set: MigrationSet) -> list[tuple[str, str]]:
     """(name, sql) pairs of one set, in file-name order."""
-    folder = resources.files("mcp_server.db").joinpath("sql", migration_set)
+    folder = resources.files("mcp_server.repository").joinpath("sql", migration_set)
     files = sorted((entry for entry in folder.iterdir() if entry.name.endswith(".sql")), key=lambda e: e.name)
     return [(f"{migration_set}/{entry.name}", entry.read_text(encoding="utf-8")) for entry in files]
 

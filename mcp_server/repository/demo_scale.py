@@ -30,8 +30,8 @@ from decimal import Decimal
 
 import asyncpg
 
-from mcp_server.db.demo_data import DemoRows, demo_id
-from mcp_server.db.demo_loader import copy_rows
+from mcp_server.repository.demo_data import DemoRows, demo_id
+from mcp_server.repository.demo_loader import copy_rows
 
 LIVE_EID = "AB5001"
 ROUNDS = 3

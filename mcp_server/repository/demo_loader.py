@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import asyncpg
 
-from mcp_server.db.demo_data import (
+from mcp_server.repository.demo_data import (
     ARTISTS,
     COLUMNS,
     EVENTS,

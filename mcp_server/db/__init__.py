@@ -1,1 +1,0 @@
-"""Postgres: the embedded default, migrations, demo data and the connection pool."""
