@@ -93,8 +93,7 @@ class InstantGateway:
         app = server.streamable_http_app(stateless_http=True, json_response=True)
         self.config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", access_log=False)
         self.url = f"http://127.0.0.1:{self.config.port}/mcp"
-        self._server = uvicorn.Server(self.config)
-        self._server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+        self._server = uvicorn.Server(self.config)  # in its own thread, so it leaves the bench's signals alone
         self._thread = threading.Thread(target=lambda: asyncio.run(self._server.serve()), daemon=True)
 
     def __enter__(self) -> InstantGateway:

@@ -21,8 +21,6 @@ import json
 import os
 import socket
 import sys
-from collections.abc import Awaitable, Callable, Hashable
-from typing import Any
 
 import uvicorn
 from mcp.server.mcpserver import Context
@@ -30,12 +28,12 @@ from pydantic import BaseModel, ConfigDict
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_server.app import Gateway, build_gateway
-from mcp_server.cache import CoalescingCache
 from mcp_server.cli import DrainingServer
 from mcp_server.domain.models import VotingStatus
+from mcp_server.live_cache import LiveCachePolicy
 from mcp_server.logs import configure_logging
-from mcp_server.repository import live
-from mcp_server.repository.pool import Database
+from mcp_server.repository.live import VOTING_QUERY
+from mcp_server.services import Seams
 from mcp_server.settings import GatewaySettings
 from mcp_server.tools import Eid, RoundNumber, read_service
 
@@ -74,27 +72,15 @@ def add_bench_tools(gateway: Gateway) -> None:
     gateway.add_read_tool(bench_echo, ECHO_TOOL)
 
 
-def disable_coalescing() -> None:
-    """Every call runs its own query: the honest one-query-per-call baseline (not a production setting)."""
-
-    async def get(self: CoalescingCache[Any], key: Hashable, load: Callable[[], Awaitable[Any]]) -> Any:
-        return await load()
-
-    CoalescingCache.get = get  # type: ignore[method-assign]
-
-
 class QueryCounter:
-    """Counts voting aggregations that actually run (cache misses after coalescing)."""
+    """Counts voting aggregations that actually reach Postgres (the app's query observer seam)."""
 
     def __init__(self) -> None:
         self.voting_queries = 0
-        original = live.voting_tallies
 
-        async def counted(db: Database, eid: str, round_number: int | None) -> dict[str, Any] | None:
+    def __call__(self, query_name: str) -> None:
+        if query_name == VOTING_QUERY:
             self.voting_queries += 1
-            return await original(db, eid, round_number)
-
-        live.voting_tallies = counted
 
 
 def with_stats_route(app: ASGIApp, counter: QueryCounter) -> ASGIApp:
@@ -109,30 +95,6 @@ def with_stats_route(app: ASGIApp, counter: QueryCounter) -> ASGIApp:
         await app(scope, receive, send)
 
     return stats_app
-
-
-def sse_http_app(gateway: Gateway) -> ASGIApp:
-    """The stack of `mcp_server.app._http_app` with `json_response=False` (SSE answers), to compare transports."""
-    from mcp.server.transport_security import TransportSecuritySettings  # noqa: PLC0415
-
-    from mcp_server.app import InFlightCounter, TrimmedHeaders  # noqa: PLC0415
-    from mcp_server.auth import BearerAuthMiddleware, TokenRegistry  # noqa: PLC0415
-
-    settings = gateway.settings
-    security = TransportSecuritySettings(
-        enable_dns_rebinding_protection=True,
-        allowed_hosts=settings.allowed_hosts(),
-        allowed_origins=settings.allowed_origins(),
-    )
-    app = gateway.mcp.streamable_http_app(
-        streamable_http_path="/mcp",
-        json_response=False,
-        stateless_http=True,
-        transport_security=security,
-        host=settings.mcp_gateway_host,
-    )
-    token = settings.mcp_gateway_auth_token.get_secret_value() if settings.mcp_gateway_auth_token else None
-    return InFlightCounter(TrimmedHeaders(BearerAuthMiddleware(app, TokenRegistry.build(token, None))), gateway)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -155,18 +117,25 @@ def serve(args: argparse.Namespace) -> None:
         mcp_gateway_auth_token=os.environ[TOKEN_VARIABLE],
         mcp_gateway_tokens_file=None,
         live_cache_seconds=args.live_cache_seconds,
+        # the load generator is one client on purpose: the per-client limit is not what is measured
+        mcp_gateway_rate_limit_per_second=100_000,
+        mcp_gateway_rate_limit_burst=1_000_000,
         log_level=args.log_level,
         log_format="json",
     )
-    if args.no_coalescing:
-        disable_coalescing()
-    gateway = build_gateway(settings)
+    counter = QueryCounter()
+    seams = Seams(
+        # --no-coalescing: every call runs its own query, the honest one-query-per-call baseline
+        live_cache=LiveCachePolicy(args.live_cache_seconds, share=not args.no_coalescing),
+        query_observer=counter,
+        json_response=args.transport == "json",
+    )
+    gateway = build_gateway(settings, seams)
     add_bench_tools(gateway)
-    app = gateway.http_app if args.transport == "json" else sse_http_app(gateway)
     sock = socket.socket(fileno=args.fd)
     # As `abcodex-gateway` configures uvicorn (mcp_server/cli.py: serve_http).
     config = uvicorn.Config(
-        with_stats_route(app, QueryCounter()),
+        with_stats_route(gateway.http_app, counter),
         loop=args.loop,
         http=args.http,
         lifespan="on",

@@ -1,34 +1,39 @@
 """The gateway as an ASGI app: MCP over streamable HTTP at /mcp (stateless, JSON), probes and metrics.
 
-`build_gateway` assembles it; the MCP server's lifespan (entered by the HTTP app's lifespan, or by stdio)
-builds the services, so the same wiring serves both transports.
+`build_gateway` assembles it from settings (and optional `Seams`); the MCP server's lifespan, entered by the
+HTTP app's lifespan or by stdio, opens the services (`mcp_server.services.open_services`), so one wiring
+serves both transports, and each dependency registers its own readiness check.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.context import HandlerResult
 from mcp.server.request_state import RequestStateSecurity
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mcp_server import __version__
-from mcp_server.answer_cache import LiveAnswerCache
 from mcp_server.auth import BearerAuthMiddleware, ClientIdentity, TokenRegistry
 from mcp_server.calls import ToolCallPolicy
+from mcp_server.errors import GatewayError
+from mcp_server.health import HealthChecks
+from mcp_server.live_cache import LiveAnswerSharing, SharedLoads
 from mcp_server.metrics import CONTENT_TYPE, GatewayMetrics
-from mcp_server.payments.tools import PAYMENT_TOOL, register_payment_tools, start_payments
-from mcp_server.services import GatewayServices, start_services, stop_services
+from mcp_server.payments.tools import PAYMENT_TOOLS
+from mcp_server.ratelimit import ClientRateLimit
+from mcp_server.registry import GatewayServer, ToolRegistry, ToolSpec
+from mcp_server.services import GatewayServices, Seams, open_services
 from mcp_server.settings import GatewaySettings
-from mcp_server.tools import LIVE_TOOLS, register_read_tool, register_read_tools
+from mcp_server.tools import READ_TOOLS
 
 INSTRUCTIONS = (
     "Art Battle operations data: events, live voting, auctions and artist payouts. Find an event's eid with "
@@ -40,65 +45,59 @@ INSTRUCTIONS = (
 class Gateway:
     settings: GatewaySettings
     metrics: GatewayMetrics
-    mcp: MCPServer[GatewayServices]
-    registered: set[str]
-    services: GatewayServices | None = None
+    mcp: GatewayServer
+    registry: ToolRegistry
+    health: HealthChecks
+    seams: Seams
+    startup: StartupGuard = field(init=False)
     http_app: ASGIApp = field(init=False)
-
-    def add_read_tool(self, tool: Callable[..., Awaitable[Any]], name: str) -> None:
-        """Serve one more read-only tool (the load test's reference tools use this)."""
-        self.registered.add(register_read_tool(self.mcp, tool, name))
-
     in_flight: set[int] = field(default_factory=set)
 
+    def add_read_tool(self, tool: Callable[..., Awaitable[Any]], name: str) -> None:
+        """Serve one more read-only tool with the `read` scope (the load test's reference tools use this)."""
+        self.registry.register(self.mcp, [ToolSpec(tool, name, "read")])
 
-def required_scope(tool: str) -> str | None:
-    return "payments" if tool == PAYMENT_TOOL else "read"
 
-
-def build_gateway(settings: GatewaySettings) -> Gateway:
+def build_gateway(settings: GatewaySettings, seams: Seams | None = None) -> Gateway:
+    seams = seams or Seams()
     metrics = GatewayMetrics()
+    health = HealthChecks()
+    stdio_identity = ClientIdentity("stdio", frozenset(settings.mcp_gateway_stdio_scopes))
 
     @asynccontextmanager
-    async def lifespan(_: MCPServer[GatewayServices]) -> AsyncIterator[GatewayServices]:
-        services = await start_services(settings, stdio_identity)
-        if settings.enable_mutating_tools:
-            services.payments = start_payments(settings, services)
-        gateway.services = services
-        metrics.watch_pool(services.db.stats)
-        try:
-            yield services
-        finally:
-            gateway.services = None
-            metrics.watch_pool(None)
-            await stop_services(services)
+    async def lifespan(_: Any) -> AsyncIterator[GatewayServices]:
+        async with open_services(settings, stdio_identity, health, seams) as services:
+            metrics.watch_pool(services.db.stats)
+            try:
+                yield services
+            finally:
+                metrics.watch_pool(None)
 
-    stdio_identity = ClientIdentity("stdio", frozenset(settings.mcp_gateway_stdio_scopes))
-    registered: set[str] = set()  # filled below; the policy reads it live (add_read_tool adds to it too)
-    policy = ToolCallPolicy(
-        required_scope=required_scope,
-        registered=registered,
-        audit=lambda: gateway.services.audit if gateway.services else None,
-        metrics=metrics,
-        stdio_identity=stdio_identity,
-        always_audit_now=frozenset({PAYMENT_TOOL}),
-    )
-    server: MCPServer[GatewayServices] = MCPServer(
+    registry = ToolRegistry()
+    server = GatewayServer(
         "abcodex-gateway",
         title="Art Battle operations (abcodex)",
         version=__version__,
         instructions=INSTRUCTIONS,
         lifespan=lifespan,
-        middleware=[policy, LiveAnswerCache(LIVE_TOOLS, settings.live_cache_seconds)],
+        middleware=[
+            ToolCallPolicy(registry, metrics, stdio_identity),
+            LiveAnswerSharing(registry.is_live, _live_answers),
+        ],
         log_level="WARNING",
         request_state_security=_request_state_security(settings),
     )
-    registered |= register_read_tools(server)
+    registry.register(server, READ_TOOLS)
     if settings.enable_mutating_tools:
-        registered |= register_payment_tools(server)
-    gateway = Gateway(settings, metrics, server, registered=registered)
-    gateway.http_app = _http_app(gateway)
+        registry.register(server, PAYMENT_TOOLS)
+    gateway = Gateway(settings, metrics, server, registry, health, seams)
+    gateway.startup = StartupGuard(_http_app(gateway))
+    gateway.http_app = InFlightCounter(gateway.startup, gateway)
     return gateway
+
+
+def _live_answers(services: GatewayServices) -> SharedLoads[HandlerResult]:
+    return services.live_answers
 
 
 def _request_state_security(settings: GatewaySettings) -> RequestStateSecurity | None:
@@ -136,7 +135,7 @@ def _http_app(gateway: Gateway) -> ASGIApp:
     )
     app = server.streamable_http_app(
         streamable_http_path="/mcp",
-        json_response=True,
+        json_response=gateway.seams.json_response,
         stateless_http=True,
         transport_security=security,
         host=settings.mcp_gateway_host,
@@ -149,7 +148,42 @@ def _http_app(gateway: Gateway) -> ASGIApp:
             settings.mcp_gateway_tokens_file,
         )
     )
-    return InFlightCounter(TrimmedHeaders(BearerAuthMiddleware(app, registry)), gateway)
+    limited = ClientRateLimit(app, settings.mcp_gateway_rate_limit_per_second, settings.mcp_gateway_rate_limit_burst)
+    return TrimmedHeaders(BearerAuthMiddleware(limited, registry))
+
+
+async def readiness_checks(gateway: Gateway) -> dict[str, dict[str, Any]]:
+    tools = await gateway.mcp.list_tools()
+    checks: dict[str, dict[str, Any]] = {"tools": {"ok": bool(tools), "detail": f"{len(tools)} registered"}}
+    results = await gateway.health.run(gateway.settings.readiness_timeout_seconds)
+    return checks | (results or {"database": {"ok": False, "detail": "starting"}})
+
+
+class StartupGuard:
+    """A start-up failure of ours ends in its one sentence, not a traceback: uvicorn is told the start-up
+    failed with no message, and the error is kept for the command line to print (exit status 2)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+        self.error: GatewayError | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self._app(scope, receive, send)
+            return
+
+        async def quiet_send(message: Message) -> None:
+            failing = sys.exc_info()[1]
+            if message["type"] == "lifespan.startup.failed" and isinstance(failing, GatewayError):
+                self.error = failing
+                message = {"type": "lifespan.startup.failed", "message": ""}
+            await send(message)
+
+        try:
+            await self._app(scope, receive, quiet_send)
+        except GatewayError:
+            if self.error is None:
+                raise
 
 
 class TrimmedHeaders:
@@ -186,22 +220,3 @@ class InFlightCounter:
         finally:
             self._gateway.in_flight.discard(marker)
             self._gateway.metrics.in_flight.set(len(self._gateway.in_flight))
-
-
-async def readiness_checks(gateway: Gateway) -> dict[str, dict[str, Any]]:
-    services = gateway.services
-    tools = await gateway.mcp.list_tools()
-    checks: dict[str, dict[str, Any]] = {"tools": {"ok": bool(tools), "detail": f"{len(tools)} registered"}}
-    if services is None:
-        checks["database"] = {"ok": False, "detail": "starting"}
-        return checks
-    try:
-        await asyncio.wait_for(services.db.ping(), timeout=gateway.settings.readiness_timeout_seconds)
-        checks["database"] = {"ok": True, "detail": "answers"}
-    except Exception as exc:
-        checks["database"] = {"ok": False, "detail": f"no answer ({exc.__class__.__name__})"}
-    checks["schema"] = {
-        "ok": services.schema_ready.is_set(),
-        "detail": "migrated" if services.schema_ready.is_set() else "waiting for migrations",
-    }
-    return checks

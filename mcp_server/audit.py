@@ -8,34 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
-from typing import Any
 
 import structlog
 
+from mcp_server.errors import GatewayError
+from mcp_server.repository.audit_log import AuditRecord, insert_calls
 from mcp_server.repository.pool import Database
 
-_INSERT = """
-INSERT INTO abcodex_tool_calls
-    (called_at, request_id, client_name, acting_user, acting_role, tool, arguments, outcome, detail, duration_ms)
-SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                     $7::jsonb[], $8::text[], $9::text[], $10::numeric[])
-"""
 _log = structlog.get_logger("abcodex.audit")
 
-
-@dataclass(frozen=True)
-class AuditRecord:
-    called_at: Any
-    request_id: str | None
-    client_name: str
-    acting_user: str | None
-    acting_role: str | None
-    tool: str
-    arguments: dict[str, Any]
-    outcome: str
-    detail: str | None
-    duration_ms: float
+__all__ = ["AuditRecord", "AuditTrail"]
 
 
 class AuditTrail:
@@ -77,27 +59,7 @@ class AuditTrail:
             await self.flush()
 
     async def _write(self, batch: list[AuditRecord]) -> None:
-        columns = list(
-            zip(
-                *(
-                    (
-                        r.called_at,
-                        r.request_id,
-                        r.client_name,
-                        r.acting_user,
-                        r.acting_role,
-                        r.tool,
-                        r.arguments,
-                        r.outcome,
-                        r.detail,
-                        r.duration_ms,
-                    )
-                    for r in batch
-                ),
-                strict=True,
-            )
-        )
         try:
-            await self._db.execute(_INSERT, *columns)
-        except Exception as exc:
+            await insert_calls(self._db, batch)
+        except GatewayError as exc:
             _log.error("audit_write_failed", rows=len(batch), error=exc.__class__.__name__)

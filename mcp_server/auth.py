@@ -6,7 +6,12 @@ full-access client; `MCP_GATEWAY_TOKENS_FILE` names more, each with its own hash
     clients:
       - name: claude-desktop
         token_sha256: 5e88489...   # sha256 hex of the token
-        scopes: [read]
+        scopes: [read]             # default [read]
+        trusted: false             # true: its X-Acting-User/-Role headers are recorded
+        confirms_out_of_band: false  # true: it confirms payments with a human outside MCP
+
+Names and digests are unique: the audit log and the rate limit tell clients apart by name, and one token
+must mean one client. The built-in clients' names are reserved for the same reason.
 """
 
 from __future__ import annotations
@@ -46,6 +51,10 @@ class ClientIdentity:
 
 
 ANONYMOUS_LOOPBACK = ClientIdentity("anonymous-loopback", frozenset({"read"}))
+FULL_ACCESS_NAME = "gateway-token"
+# Names the gateway gives callers itself (full-access token, --stdio, auth off, no identity, maintenance).
+RESERVED_NAMES = frozenset({FULL_ACCESS_NAME, "stdio", ANONYMOUS_LOOPBACK.name, "unknown", "reconcile"})
+_CLIENT_KEYS = frozenset({"name", "token_sha256", "scopes", "trusted", "confirms_out_of_band"})
 
 
 def token_digest(token: str) -> bytes:
@@ -68,10 +77,10 @@ class TokenRegistry:
     def build(cls, full_access_token: str | None, tokens_file: Path | None) -> TokenRegistry:
         entries = []
         if full_access_token:
-            bot = ClientIdentity("gateway-token", SCOPES, trusted=True, confirms_out_of_band=True)
+            bot = ClientIdentity(FULL_ACCESS_NAME, SCOPES, trusted=True, confirms_out_of_band=True)
             entries.append(_Entry(token_digest(full_access_token), bot))
         if tokens_file:
-            entries.extend(_read_tokens_file(tokens_file))
+            entries.extend(_read_tokens_file(tokens_file, reserved_digests=[entry.digest for entry in entries]))
         return cls(entries)
 
     def __len__(self) -> int:
@@ -86,7 +95,7 @@ class TokenRegistry:
         return found
 
 
-def _read_tokens_file(path: Path) -> list[_Entry]:
+def _read_tokens_file(path: Path, reserved_digests: list[bytes]) -> list[_Entry]:
     try:
         document: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -94,26 +103,78 @@ def _read_tokens_file(path: Path) -> list[_Entry]:
     clients = document.get("clients") if isinstance(document, dict) else None
     if not isinstance(clients, list) or not clients:
         raise ConfigurationError("MCP_GATEWAY_TOKENS_FILE: expected a non-empty 'clients' list")
-    return [_parse_client(client, position) for position, client in enumerate(clients)]
+    entries = [_parse_client(client, position) for position, client in enumerate(clients)]
+    _refuse_ambiguous(entries, reserved_digests)
+    return entries
 
 
 def _parse_client(client: Any, position: int) -> _Entry:
     where = f"MCP_GATEWAY_TOKENS_FILE: clients[{position}]"
     if not isinstance(client, dict):
         raise ConfigurationError(f"{where} must be a mapping")
-    name, digest, scopes = (
-        client.get("name"),
-        str(client.get("token_sha256", "")),
-        client.get("scopes", ["read"]),
-    )
-    if not isinstance(name, str) or not name:
+    name = client.get("name")
+    if not isinstance(name, str) or not name.strip():
         raise ConfigurationError(f"{where}: 'name' is required")
-    if len(digest) != 64 or any(ch not in "0123456789abcdef" for ch in digest.lower()):
-        raise ConfigurationError(f"{where} ({name}): 'token_sha256' must be 64 hex characters")
-    unknown = set(scopes) - SCOPES
+    where = f"{where} ({name})"
+    unknown_keys = set(client) - _CLIENT_KEYS
+    if unknown_keys:
+        # A misspelt `trusted` would silently drop a permission: say so instead.
+        raise ConfigurationError(f"{where}: unknown keys {sorted(map(str, unknown_keys))}; use {sorted(_CLIENT_KEYS)}")
+    if name in RESERVED_NAMES:
+        raise ConfigurationError(f"{where}: the name is reserved for a built-in client; choose another")
+    identity = ClientIdentity(
+        name,
+        _scopes(client.get("scopes", ["read"]), where),
+        trusted=_flag(client, "trusted", where),
+        confirms_out_of_band=_flag(client, "confirms_out_of_band", where),
+    )
+    return _Entry(_digest(client.get("token_sha256"), where), identity)
+
+
+def _digest(value: Any, where: str) -> bytes:
+    text = value if isinstance(value, str) else ""
+    if len(text) != 64 or any(ch not in "0123456789abcdef" for ch in text.lower()):
+        raise ConfigurationError(f"{where}: 'token_sha256' must be 64 hex characters")
+    return bytes.fromhex(text)
+
+
+def _scopes(value: Any, where: str) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(scope, str) for scope in value):
+        raise ConfigurationError(f"{where}: 'scopes' must be a list of names from {sorted(SCOPES)}")
+    unknown = set(value) - SCOPES
     if unknown:
-        raise ConfigurationError(f"{where} ({name}): unknown scopes {sorted(unknown)}; use {sorted(SCOPES)}")
-    return _Entry(bytes.fromhex(digest), ClientIdentity(name, frozenset(scopes)))
+        raise ConfigurationError(f"{where}: unknown scopes {sorted(unknown)}; use {sorted(SCOPES)}")
+    return frozenset(value)
+
+
+def _flag(client: dict[Any, Any], key: str, where: str) -> bool:
+    value = client.get(key, False)
+    # "false" (quoted) is a non-empty string and 1 an int: taking either as a flag could grant trust by a typo.
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{where}: '{key}' must be true or false, not {value!r}")
+    return value
+
+
+def _refuse_ambiguous(entries: list[_Entry], reserved_digests: list[bytes]) -> None:
+    """One name per client and one client per token, so neither the audit nor `identify` can confuse two."""
+    names: dict[str, int] = {}
+    digests: dict[bytes, int] = {}
+    for position, entry in enumerate(entries):
+        where = f"MCP_GATEWAY_TOKENS_FILE: clients[{position}] ({entry.identity.name})"
+        if entry.identity.name in names:
+            raise ConfigurationError(
+                f"{where}: the name is already used by clients[{names[entry.identity.name]}]; "
+                "give each client its own name"
+            )
+        if entry.digest in digests:
+            raise ConfigurationError(
+                f"{where}: the token_sha256 is already used by clients[{digests[entry.digest]}]; "
+                "give each client its own token"
+            )
+        if entry.digest in reserved_digests:
+            raise ConfigurationError(f"{where}: the token_sha256 is that of MCP_GATEWAY_AUTH_TOKEN; give it its own")
+        names[entry.identity.name] = position
+        digests[entry.digest] = position
 
 
 class BearerAuthMiddleware:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import secrets
-import signal
 import sys
-from collections.abc import Iterator
 
 import anyio
 import structlog
 import uvicorn
 from pydantic import SecretStr
 
+from abcodex_common.serving import DrainingServer  # also imported from here by the bench
 from mcp_server.app import build_gateway
 from mcp_server.errors import ConfigurationError, GatewayError
 from mcp_server.logs import configure_logging
@@ -114,30 +112,25 @@ def serve_http(settings: GatewaySettings) -> None:
         timeout_graceful_shutdown=int(settings.mcp_gateway_drain_seconds),
         server_header=False,
     )
-    DrainingServer(config).run()
+    try:
+        DrainingServer(config).run()
+    except SystemExit:  # uvicorn exits with 3 when the lifespan fails; ours says why, with status 2
+        if gateway.startup.error is None:
+            raise
+    if gateway.startup.error is not None:
+        raise gateway.startup.error  # said as one sentence by main(), exit status 2
     _log.info("gateway_exited", in_flight_left=len(gateway.in_flight))
-
-
-class DrainingServer(uvicorn.Server):
-    """uvicorn, but a SIGTERM/SIGINT is a normal, graceful stop: drain, shut down, exit 0.
-
-    uvicorn re-raises the captured signal after its graceful shutdown, which ends the process with the signal's
-    status; Kubernetes (and our tests) read a drained stop as success.
-    """
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGTERM, signal.SIGINT)}
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
 
 
 def serve_stdio(settings: GatewaySettings) -> None:
     gateway = build_gateway(_with_embedded_payment_secret(settings))
-    anyio.run(gateway.mcp.run_stdio_async)
+    try:
+        anyio.run(gateway.mcp.run_stdio_async)
+    except BaseExceptionGroup as group:  # the SDK's task groups wrap a failing lifespan
+        ours = group.subgroup(lambda exc: isinstance(exc, GatewayError))
+        if ours is None:
+            raise
+        raise ours.exceptions[0] from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
     GatewayError                      base of everything raised on purpose
     ├── ConfigurationError            bad or missing setting; stops start-up
     ├── DatabaseUnavailable           Postgres did not answer (connection lost, timeout, pool closed)
+    ├── QueryFailed                   Postgres refused a statement for another reason (a bug to report)
     ├── DatabaseConflict              a write collided with an existing row (a unique key)
     │   └── DuplicatePayout           a payout with this idempotency key already exists
     └── ToolInputError                the caller could fix it; becomes an isError result with this sentence
@@ -26,6 +27,10 @@ class ConfigurationError(GatewayError):
 
 class DatabaseUnavailable(GatewayError):
     """Postgres did not answer."""
+
+
+class QueryFailed(GatewayError):
+    """Postgres answered with an error that is neither an outage nor a conflict."""
 
 
 class DatabaseConflict(GatewayError):

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import sys
 
-import asyncpg
 import structlog
 
 from mcp_server.auth import ClientIdentity
 from mcp_server.errors import ConfigurationError
-from mcp_server.payments.confirmation import PaymentRequest
-from mcp_server.payments.tools import start_payments
-from mcp_server.repository.demo_scale import load_scale_data
-from mcp_server.repository.migrations import apply_migrations, recommended_index_statements
-from mcp_server.services import embedded_postgres, prepare_embedded_database, start_services, stop_services
+from mcp_server.payments.wiring import build_payment_service
+from mcp_server.repository import setup
+from mcp_server.services import embedded_postgres, open_services
 from mcp_server.settings import GatewaySettings
 
 _log = structlog.get_logger("abcodex.maintenance")
@@ -26,37 +23,32 @@ def _database_url(settings: GatewaySettings) -> str:
 
 
 async def migrate(settings: GatewaySettings, recommended_indexes: bool) -> None:
-    connection = await asyncpg.connect(_database_url(settings))
-    try:
-        applied = await apply_migrations(connection, ("abcodex",))
-        print(f"applied: {', '.join(applied) or 'nothing new'}")
-        if recommended_indexes:
-            for statement in recommended_index_statements():
-                await connection.execute(statement)  # CONCURRENTLY: outside a transaction, one at a time
-                print(f"ok: {statement.splitlines()[0]}")
-    finally:
-        await connection.close()
+    dsn = _database_url(settings)
+    applied = await setup.migrate(dsn, ("abcodex",))
+    print(f"applied: {', '.join(applied) or 'nothing new'}")
+    if recommended_indexes:
+        for statement in await setup.build_recommended_indexes(dsn):
+            print(f"ok: {statement}")
 
 
 async def reconcile(settings: GatewaySettings) -> None:
     """Settle every payout left 'processing' or 'failed' with an unknown outcome; print one line each."""
-    services = await start_services(settings, ClientIdentity("reconcile", frozenset()))
-    services.payments = start_payments(settings, services)
-    try:
+    async with open_services(settings, ClientIdentity("reconcile", frozenset())) as services:
         await services.schema_ready.wait()
-        open_rows = await services.payments.ledger.unresolved()
-        if not open_rows:
-            print("nothing to reconcile")
-        for row, info in open_rows:
-            request = PaymentRequest(
-                info["eid"], str(info["artist_profile_id"]), info["amount"], info["currency"], info["client_name"]
-            )
-            outcome = await services.payments.resolve(row, request)
-            _log.info("reconciled", payment_id=row.payment_id, status=outcome.status)
-            print(f"{row.payment_id}: {outcome.status} {outcome.stripe_transfer_id or outcome.error or ''}".strip())
-            sys.stdout.flush()
-    finally:
-        await stop_services(services)
+        # Built here even with ENABLE_MUTATING_TOOLS off: an open payout is settled however the server now runs.
+        payments = build_payment_service(settings, services.db)
+        try:
+            open_payouts = await payments.unresolved()
+            if not open_payouts:
+                print("nothing to reconcile")
+            for open_payout in open_payouts:
+                outcome = await payments.resolve(open_payout)
+                payment_id = open_payout.payout.payment_id
+                _log.info("reconciled", payment_id=payment_id, status=outcome.status)
+                print(f"{payment_id}: {outcome.status} {outcome.stripe_transfer_id or outcome.error or ''}".strip())
+                sys.stdout.flush()
+        finally:
+            await payments.close()
 
 
 async def add_scale_data(settings: GatewaySettings, scale: float) -> None:
@@ -67,13 +59,8 @@ async def add_scale_data(settings: GatewaySettings, scale: float) -> None:
         raise ConfigurationError("--scale: give a factor above 0 and at most 100 (1 = production-like volume)")
     embedded = embedded_postgres(settings)
     already_running = embedded.is_running()  # a `make run` gateway may be using it: leave it running then
-    dsn = await prepare_embedded_database(embedded)
     try:
-        connection = await asyncpg.connect(dsn)
-        try:
-            added = await load_scale_data(connection, scale)
-        finally:
-            await connection.close()
+        added = await setup.add_scale_data(await setup.prepare_embedded_database(embedded), scale)
     finally:
         if not already_running:
             embedded.stop()

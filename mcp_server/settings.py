@@ -42,8 +42,8 @@ class GatewaySettings(BaseSettings):
     mcp_gateway_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     mcp_gateway_drain_seconds: float = Field(default=10.0, gt=0, le=300)
     # Per-client token bucket at the HTTP edge: one client cannot take the pool that payments also need.
-    mcp_gateway_rate_limit_per_second: float = Field(default=20.0, gt=0, le=10_000)
-    mcp_gateway_rate_limit_burst: int = Field(default=60, ge=1, le=100_000)
+    mcp_gateway_rate_limit_per_second: float = Field(default=50.0, gt=0, le=100_000)
+    mcp_gateway_rate_limit_burst: int = Field(default=200, ge=1, le=1_000_000)
 
     database_url: SecretStr | None = None
     abcodex_data_dir: Path = Field(default_factory=_default_data_dir)

@@ -87,8 +87,19 @@ printf '%s\n' 'apiVersion: kustomize.config.k8s.io/v1beta1' 'kind: Kustomization
 $(KUBECTL) kustomize "$$tmp/k8s/render" > "$$tmp/manifests.yaml"
 endef
 
+# The overlays ship documentation addresses (RFC 5737) as their Postgres CIDR until the database's own
+# is written there; a NetworkPolicy applies to running pods at once, so applying one would cut every
+# gateway replica off its database. docs/deploy.md, "Postgres egress".
+define EGRESS_GUARD
+if grep -Eq '^[[:space:]]*cidr: (192\.0\.2|198\.51\.100|203\.0\.113)\.' "$$tmp/manifests.yaml"; then \
+	echo "REFUSING: k8s/overlays/$(ENV) sends Postgres egress to a documentation address (RFC 5737)." >&2; \
+	echo "          Set the database's CIDR there first (docs/deploy.md, \"Postgres egress\")." >&2; \
+	exit 2; \
+fi
+endef
+
 deploy: kubectl ## ENV=dev|staging|prod TAG=<sha>: apply the overlay with that image, wait for the rollouts
-	@set -euo pipefail; $(GUARD); $(RENDER); \
+	@set -euo pipefail; $(GUARD); $(RENDER); $(EGRESS_GUARD); \
 	previous=$$($$kc -n artbattle-orchestration get deployment orchestration-supervisor \
 		-o jsonpath='{.spec.template.spec.containers[0].image}' 2>/dev/null || echo none); \
 	echo "deploying $(REGISTRY)/$(IMAGE_NAME):$(DEPLOY_TAG) to $(ENV) ($$expected); running now: $$previous"; \

@@ -19,7 +19,7 @@ import anyio
 import structlog
 
 from slack_client.confirmations import new_pending
-from slack_client.errors import GatewayRefused, GatewayUnavailable
+from slack_client.errors import GatewayBusy, GatewayRefused, GatewayUnavailable
 from slack_client.formatting import truncate
 from slack_client.llm.base import LLMProvider, TextSink
 from slack_client.models import (
@@ -78,7 +78,7 @@ class _Run:
     usage: Usage = dataclasses.field(default_factory=Usage)
     rounds: int = 0
     pending: PendingConfirmation | None = None
-    gateway_error: GatewayUnavailable | None = None
+    gateway_error: GatewayUnavailable | GatewayBusy | None = None
 
     def result(self, text: str, stopped: str | None = None) -> AgentResult:
         return AgentResult(text, self.pending, tuple(self.tools_used), self.rounds, self.usage, stopped)
@@ -113,7 +113,7 @@ class Agent:
         observer: AgentObserver | None = None,
         on_text: TextSink | None = None,
     ) -> AgentResult:
-        """Answer `question` (with `history` as context); raises `GatewayUnavailable` or `LLMError`."""
+        """Answer `question` (with `history` as context); raises `GatewayUnavailable`, `GatewayBusy` or `LLMError`."""
         if not await self._gateway.wait_ready(self._gateway_wait):
             raise GatewayUnavailable("the gateway is unreachable")
         offered = {s.name: s for s in self._policy.tools_for(actor.role, self._gateway.tools())}
@@ -189,7 +189,7 @@ class Agent:
             if self._policy.needs_confirmation(spec):
                 return await self._preview(run, spec, call)
             outcome = await self._gateway.call_tool(call.name, call.arguments, run.actor)
-        except GatewayUnavailable as error:
+        except (GatewayUnavailable, GatewayBusy) as error:  # no tool can answer now: the question stops
             run.gateway_error = error
             return _error(call, str(error))
         except GatewayRefused as error:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import AsyncExitStack
 from typing import Any
 
 import aiohttp
-import anyio
 import structlog
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -25,15 +24,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from abcodex_common.retry import Backoff, retrying
+from abcodex_common.serving import DrainingServer
 from slack_client.agent import Agent
 from slack_client.button_seal import ButtonSeal
 from slack_client.confirmations import Confirmations
 from slack_client.errors import SlackError
-from slack_client.gateway import GatewayClient
-from slack_client.llm import build_provider
+from slack_client.gateway_client import GatewayClient
+from slack_client.llm import LLMProvider, build_provider
 from slack_client.observability import Metrics
 from slack_client.policy import Policy
 from slack_client.ratelimit import RateLimiter
+from slack_client.readiness import Check, llm_check, run_checks
 from slack_client.roles import RoleResolver
 from slack_client.settings import BotSettings
 from slack_client.slack.assistant import Services, SlackAssistant
@@ -45,8 +47,7 @@ from slack_client.tasks import TaskTracker
 
 log = structlog.get_logger(__name__)
 
-Check = Callable[[], Awaitable[tuple[bool, str]]]
-_CHECK_TIMEOUT = 1.0
+_IDENTIFY_BACKOFF = Backoff(first=0.5, ceiling=30.0)
 
 
 class BotApp:
@@ -114,7 +115,7 @@ class BotApp:
             self._background(stack, self._listener.start(), "socket-mode-connect")
         else:
             self._events = SlackEventsEndpoint(_secret(s.slack_signing_secret), inbox, self.metrics)
-        self._register_checks(llm.name, llm.model)
+        self._register_checks(llm)
 
     def _background(self, stack: AsyncExitStack, work: Awaitable[None], name: str) -> None:
         task = asyncio.ensure_future(work)
@@ -129,17 +130,14 @@ class BotApp:
 
     async def _identify(self, web: SlackWeb) -> None:
         """`auth.test` until it works: the bot's user id tells its own messages apart."""
-        delay = 0.5
-        while True:
-            try:
-                await web.identify()
-                return
-            except SlackError as error:
-                log.warning("slack_identify_failed", error=str(error), retry_in=delay)
-            await anyio.sleep(delay)
-            delay = min(delay * 2, 30.0)
+        await retrying(
+            web.identify,
+            backoff=_IDENTIFY_BACKOFF,
+            retry_on=lambda error: isinstance(error, SlackError),
+            on_retry=lambda error, delay: log.warning("slack_identify_failed", error=str(error), retry_in=delay),
+        )
 
-    def _register_checks(self, provider: str, model: str) -> None:
+    def _register_checks(self, llm: LLMProvider) -> None:
         async def slack() -> tuple[bool, str]:
             if self._listener is not None:
                 ok = await self._listener.connected()
@@ -153,21 +151,11 @@ class BotApp:
             state = "connected" if self.gateway.connected else f"reconnecting ({self.gateway.last_error})"
             return count > 0, f"{count} tools; gateway {state}"
 
-        async def llm() -> tuple[bool, str]:
-            return True, f"{provider} {model}"
-
-        self.checks = {"slack": slack, "tools": tools, "llm": llm}
+        self.checks = {"slack": slack, "tools": tools, "llm": llm_check(llm)}
 
     async def readiness(self) -> dict[str, Any]:
         """Run every check with a short timeout; ready when all pass."""
-        results: dict[str, dict[str, Any]] = {}
-        for name, check in self.checks.items():
-            ok, detail = False, "timed out"
-            with anyio.move_on_after(_CHECK_TIMEOUT):
-                ok, detail = await check()
-            results[name] = {"ok": ok, "detail": detail}
-        ready = bool(results) and all(r["ok"] for r in results.values())
-        return {"ready": ready, "checks": results}
+        return await run_checks(self.checks)
 
     def asgi(self) -> Starlette:
         """The HTTP listener; its lifespan is this app's."""
@@ -218,22 +206,12 @@ async def serve(settings: BotSettings, policy: Policy) -> None:
         access_log=False,
         timeout_graceful_shutdown=max(1, int(settings.bot_drain_seconds)),
     )
-    server = uvicorn.Server(config)
-    # uvicorn re-raises the signal after a graceful stop, which would end the process with 143;
-    # our own handlers stop the server the same way and let it exit 0.
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
-    loop = asyncio.get_running_loop()
     stopping: set[asyncio.Task[None]] = set()
 
-    def stop(sig: signal.Signals) -> None:
+    def stop_receiving(sig: signal.Signals) -> None:
         log.info("shutdown_requested", signal=sig.name, in_flight=app.tracker.in_flight)
-        if server.should_exit and sig == signal.SIGINT:
-            server.force_exit = True
-        server.should_exit = True
-        task = loop.create_task(app.stop_receiving())  # close the socket now, not after the HTTP drain
+        task = asyncio.ensure_future(app.stop_receiving())  # close the socket now, not after the HTTP drain
         stopping.add(task)
         task.add_done_callback(stopping.discard)
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop, sig)
-    await server.serve()
+    await DrainingServer(config, on_signal=stop_receiving).serve()

@@ -17,7 +17,7 @@ from typing import TextIO
 from slack_client.agent import Agent, tool_arguments_summary
 from slack_client.confirmations import Confirmations
 from slack_client.errors import BotError, ConfigError
-from slack_client.gateway import GatewayClient
+from slack_client.gateway_client import GatewayClient
 from slack_client.llm import build_provider
 from slack_client.models import Actor, AssistantMessage, Message, PendingConfirmation, ToolCall, UserMessage
 from slack_client.observability import configure_logging

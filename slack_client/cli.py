@@ -19,6 +19,7 @@ def main() -> None:
         settings = load_settings()
         settings.require_slack()
         policy = load_policy(settings.allowed_tools_file)
+        policy.require_known_roles(settings.rbac_user_map, defined_in=str(settings.allowed_tools_file))
     except ConfigError as error:
         print(f"abcodex-slackbot: {error}", file=sys.stderr)
         raise SystemExit(2) from None

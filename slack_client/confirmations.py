@@ -30,7 +30,7 @@ from typing import Any, Literal
 import structlog
 
 from slack_client.button_seal import ButtonSeal
-from slack_client.errors import GatewayError
+from slack_client.errors import GatewayBusy, GatewayError
 from slack_client.models import Actor, PendingConfirmation, ToolOutcome
 from slack_client.policy import Policy
 from slack_client.ports import ToolGateway
@@ -141,7 +141,7 @@ class Confirmations:
             # The gateway executes a confirmed call at most once, so clicking again is safe: put it back.
             self._claimed.pop(pending.id, None)
             self._pending.setdefault(pending.id, pending)
-            return ConfirmResult("unreachable", f"I couldn't reach the gateway ({error}); try again.", pending)
+            return ConfirmResult("unreachable", _try_again(error), pending)
         return _judge(pending, outcome)
 
     def cancel(self, value: str, clicker: str) -> ConfirmResult:
@@ -206,3 +206,9 @@ def _judge(pending: PendingConfirmation, outcome: ToolOutcome) -> ConfirmResult:
     message = f"Done ({status or 'ok'})" + (f" — {details}" if details else "") + "."
     log.info("confirmed_action_done", tool=pending.tool, status=status, requester=pending.actor.user_id)
     return ConfirmResult("done", message, pending, outcome)
+
+
+def _try_again(error: GatewayError) -> str:
+    if isinstance(error, GatewayBusy):
+        return f"The Art Battle data service is busy; click Confirm again in {error.wait_seconds} seconds."
+    return f"I couldn't reach the gateway ({error}); try again."

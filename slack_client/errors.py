@@ -4,6 +4,7 @@
     ├── ConfigError             a setting or the policy file is missing or invalid (start-up stops)
     ├── GatewayError
     │   ├── GatewayUnavailable  the MCP gateway cannot be reached (down, restarting, timing out)
+    │   ├── GatewayBusy         the gateway answered 429/503 with `Retry-After`, still busy after our retries
     │   └── GatewayRefused      the gateway answered with a protocol error (unknown tool, bad token, ...)
     ├── LLMError
     │   ├── LLMUnavailable      the provider is unreachable, overloaded or timed out
@@ -18,6 +19,8 @@ Each carries a sentence that is safe to show to a Slack user.
 """
 
 from __future__ import annotations
+
+import math
 
 
 class BotError(Exception):
@@ -34,6 +37,19 @@ class GatewayError(BotError):
 
 class GatewayUnavailable(GatewayError):
     """The gateway cannot be reached right now."""
+
+
+class GatewayBusy(GatewayError):
+    """The gateway is overloaded and said when to come back (`retry_after` seconds)."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def wait_seconds(self) -> int:
+        """Whole seconds to tell a person to wait (at least one)."""
+        return max(1, math.ceil(self.retry_after))
 
 
 class GatewayRefused(GatewayError):

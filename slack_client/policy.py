@@ -96,6 +96,15 @@ class Policy:
         checks = ((self.access.teams, team), (self.access.channels, channel), (self.access.users, user))
         return all(not allowed or value in allowed for allowed, value in checks)
 
+    def require_known_roles(self, user_map: Mapping[str, str], defined_in: str = "the tool policy") -> None:
+        """Refuse a `RBAC_USER_MAP_JSON` naming a role this policy does not define: its users would get no tools."""
+        for user, role in user_map.items():
+            if role not in self.roles:
+                raise ConfigError(
+                    f"RBAC_USER_MAP_JSON gives {user} the role {role!r}, which {defined_in} does not define "
+                    f"(roles: {', '.join(self.roles)})"
+                )
+
 
 def load_policy(path: Path) -> Policy:
     """Read and validate the policy file; a `ConfigError` names what is wrong."""

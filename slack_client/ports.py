@@ -9,7 +9,7 @@ from slack_client.models import Actor, ToolCall, ToolOutcome, ToolSpec
 
 
 class ToolGateway(Protocol):
-    """The MCP gateway as the agent sees it (`gateway.GatewayClient` is the real one)."""
+    """The MCP gateway as the agent sees it (`gateway_client.GatewayClient` is the real one)."""
 
     def tools(self) -> tuple[ToolSpec, ...]:
         """The tools the gateway lists now."""
@@ -20,7 +20,7 @@ class ToolGateway(Protocol):
         ...
 
     async def call_tool(self, name: str, arguments: Mapping[str, Any], actor: Actor) -> ToolOutcome:
-        """Call one tool on behalf of `actor`; raises `GatewayUnavailable` or `GatewayRefused`."""
+        """Call one tool on behalf of `actor`; raises `GatewayUnavailable`, `GatewayBusy` or `GatewayRefused`."""
         ...
 
 

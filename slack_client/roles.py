@@ -37,6 +37,7 @@ class RoleResolver:
         directory: GroupDirectory | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        policy.require_known_roles(user_map)
         self._policy = policy
         self._user_map = dict(user_map)
         self._directory = directory

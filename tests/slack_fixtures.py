@@ -6,7 +6,8 @@
 - `run_bot(...)`: the real `BotApp` served by uvicorn on a loopback port, wired to those doubles and to a
   gateway URL; waits until the socket is connected and the gateway's tools are loaded.
 - `fake_mcp_gateway(...)`: a small real MCP server (official SDK, streamable HTTP) for what the demo
-  gateway can't show on demand (restarts on the same port, a payment tool with the preview contract).
+  gateway can't show on demand (restarts on the same port, a payment tool with the preview contract,
+  tool calls turned away busy with `Retry-After` through `fake.busy.answer_busy(...)`).
 
 Test modules both import helpers from here and register it as a plugin, so pytest must not try to
 rewrite it after the import: PYTEST_DONT_REWRITE.
@@ -33,6 +34,7 @@ from slack_client.models import Actor, LLMRequest, LLMTurn, ToolCall, ToolOutcom
 from slack_client.policy import Policy, load_policy
 from slack_client.settings import BotSettings
 from tests.doubles.anthropic_api import AnthropicDouble
+from tests.doubles.busy_front import BusyFront
 from tests.doubles.openai_api import OpenAIDouble
 from tests.doubles.slack_api import SlackDouble
 from tests.support.serving import LoopbackServer
@@ -112,6 +114,9 @@ class ScriptedLLM:
         if on_text is not None and turn.text:
             await on_text(turn.text)
         return turn
+
+    async def ping(self) -> None:
+        return None
 
     async def aclose(self) -> None:
         return None
@@ -220,14 +225,15 @@ class FakeMcpGateway:
     token: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     seen_headers: list[dict[str, str]] = field(default_factory=list)
     server: LoopbackServer = field(default_factory=LoopbackServer)
+    busy: BusyFront = field(default_factory=BusyFront)
 
     @property
     def url(self) -> str:
         return f"{self.server.base_url}/mcp"
 
     async def start(self) -> None:
-        app = _require_bearer(self.build().streamable_http_app(stateless_http=True, json_response=True), self)
-        await self.server.start(app)
+        app = self.build().streamable_http_app(stateless_http=True, json_response=True)
+        await self.server.start(_require_bearer(self.busy.wrap(app), self))
 
     async def stop(self) -> None:
         await self.server.stop()

@@ -216,6 +216,31 @@ async def test_anthropic_refuses_a_tool_use_left_without_its_result_and_a_wrong_
     assert claude.api_key in (sent.get("x-api-key"), sent.get("Authorization", "").removeprefix("Bearer "))
 
 
+async def test_openai_lists_its_models_and_refuses_a_wrong_key_with_its_masked_value(gpt: OpenAIDouble):
+    async with openai_client(gpt) as client, openai_client(gpt, api_key="sk-wrong-key-1234") as wrong:
+        page = await client.models.list()
+        with pytest.raises(openai.AuthenticationError, match=r"Incorrect API key provided: sk-\*+1234\.") as refused:
+            await wrong.models.list()
+
+    assert [model.id for model in page.data] == gpt.models
+    assert "gpt-4o-mini" in gpt.models
+    assert refused.value.code == "invalid_api_key"
+    assert gpt.model_listings == 1 and gpt.requests == []
+
+
+async def test_anthropic_pages_its_models_and_refuses_a_wrong_key(claude: AnthropicDouble):
+    claude.models = ["claude-sonnet-5-5", "claude-opus-4-5"]
+    async with anthropic_client(claude) as client, anthropic_client(claude, api_key="sk-ant-wrong") as wrong:
+        first = await client.models.list(limit=1)
+        every = [model.id async for model in client.models.list(limit=1)]
+        with pytest.raises(anthropic.AuthenticationError, match="invalid x-api-key"):
+            await wrong.models.list(limit=1)
+
+    assert [model.id for model in first.data] == ["claude-sonnet-5-5"] and first.has_more
+    assert every == ["claude-sonnet-5-5", "claude-opus-4-5"]
+    assert claude.model_listings == 3 and claude.requests == []
+
+
 def test_requests_can_be_awaited_from_sync_code_with_a_bound(claude: AnthropicDouble):
     with pytest.raises(TimeoutError, match="request #1"):
         claude.wait_for_request(timeout=0.05)

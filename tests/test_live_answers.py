@@ -47,3 +47,50 @@ async def test_with_no_cache_a_new_bid_shows_in_the_next_answer(postgres: Postgr
 
     assert (bid(before), bid(after)) == ("0.00", "999.00")
     assert after.structured_content["max_age_seconds"] == 0
+
+
+async def test_no_live_answer_is_older_than_its_stated_bound_while_votes_pour_in(postgres: PostgresForTests):
+    """Concurrent readers while a writer adds votes: every answer's `as_of` is within `max_age_seconds` of
+    when it arrived (plus the loopback hop after it was served), and the tallies keep moving."""
+    import time  # noqa: PLC0415
+    from datetime import datetime  # noqa: PLC0415
+
+    import asyncpg  # noqa: PLC0415
+
+    database = await postgres.create_demo_database("staleness")
+    writer = await asyncpg.connect(database)
+    stop = asyncio.Event()
+
+    async def write_votes() -> None:
+        while not stop.is_set():
+            await writer.execute(
+                "INSERT INTO votes (event_id, eid, round, easel, art_uuid, person_id, vote_factor, created_at) "
+                "SELECT a.event_id, 'AB4001', a.round, a.easel, a.id, NULL, 1, now() FROM art a "
+                "WHERE a.art_code = 'AB4001-2-1'"
+            )
+
+    ages: list[float] = []
+    totals: set[int] = set()
+    bound = 0.3
+    async with run_gateway(database, live_cache_seconds=bound) as gateway:
+        writing = asyncio.create_task(write_votes())
+
+        async def reader() -> None:
+            async with gateway.client() as client:
+                for _ in range(40):
+                    result = await client.call_tool("get_live_voting_status", {"eid": "AB4001", "round": 2})
+                    arrived = time.time()
+                    answer = result.structured_content
+                    assert answer["max_age_seconds"] == bound
+                    ages.append(arrived - datetime.fromisoformat(answer["as_of"]).timestamp())
+                    totals.add(answer["rounds"][0]["total_raw_votes"])
+
+        try:
+            await asyncio.gather(*(reader() for _ in range(8)))
+        finally:
+            stop.set()
+            await writing
+            await writer.close()
+    loopback_hop = 0.05  # serving to arrival on loopback; as_of is also cut to the millisecond
+    assert max(ages) <= bound + loopback_hop, sorted(ages)[-5:]
+    assert len(totals) > 1  # the writer's votes showed up: these were live answers, not one frozen read

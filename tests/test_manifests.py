@@ -7,7 +7,9 @@ so a renamed variable or a changed default breaks here rather than in the cluste
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -345,7 +347,11 @@ def test_only_the_bot_reaches_the_gateway_and_only_postgres_and_https_leave(rend
         (ingress,) = gateway["ingress"]
         assert ingress["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "orchestration-api"}}}]
         assert _ports(ingress) == {8081}
-        assert set().union(*(_ports(rule) for rule in gateway["egress"])) == {5432, 6543, 443}
+        assert set().union(*(_ports(rule) for rule in gateway["egress"])) == {443}
+        postgres = _one(manifest, "NetworkPolicy", "orchestration-supervisor-postgres")["spec"]
+        assert postgres["podSelector"] == gateway["podSelector"]
+        assert postgres["policyTypes"] == ["Egress"] and "ingress" not in postgres
+        assert set().union(*(_ports(rule) for rule in postgres["egress"])) == {5432, 6543}
         bot = _one(manifest, "NetworkPolicy", "orchestration-api")["spec"]
         assert bot["ingress"] == []
         to_gateway, to_internet = bot["egress"]
@@ -355,6 +361,76 @@ def test_only_the_bot_reaches_the_gateway_and_only_postgres_and_https_leave(rend
         assert _ports(to_gateway) == {8081}
         assert _ports(to_internet) == {443}
         assert "10.0.0.0/8" in to_internet["to"][0]["ipBlock"]["except"]
+
+
+def _postgres_cidrs(manifest: Manifest) -> list[str]:
+    (rule,) = _one(manifest, "NetworkPolicy", "orchestration-supervisor-postgres")["spec"]["egress"]
+    return [peer["ipBlock"]["cidr"] for peer in rule["to"]]
+
+
+def test_the_gateway_reaches_postgres_only_within_the_narrow_cidr_its_overlay_sets(rendered):
+    base = [doc for doc in yaml.safe_load_all((K8S / "base" / "networkpolicies.yaml").read_text()) if doc]
+    unset = _postgres_cidrs(base)
+    for env, manifest in rendered.items():
+        cidrs = _postgres_cidrs(manifest)
+        assert cidrs and cidrs != unset, f"k8s/overlays/{env} sets no Postgres CIDR of its own"
+        for cidr in cidrs:
+            network = ipaddress.ip_network(cidr)  # strict: no host bits beyond the prefix
+            assert network.prefixlen >= 16, (env, cidr, "at most a VPC's range, never the internet")
+
+
+def test_no_other_rule_lets_the_gateway_reach_postgres_ports(rendered):
+    for env, manifest in rendered.items():
+        for policy in _objects(manifest, "NetworkPolicy", ORCHESTRATION):
+            if policy["metadata"]["name"] == "orchestration-supervisor-postgres":
+                continue
+            for rule in policy["spec"].get("egress", []):
+                assert not _ports(rule) & {5432, 6543}, (env, policy["metadata"]["name"])
+                assert rule.get("ports"), (env, policy["metadata"]["name"], "an egress rule without ports allows all")
+
+
+def test_make_deploy_refuses_an_overlay_whose_postgres_cidr_is_a_documentation_address(tmp_path: Path):
+    for part in ("Makefile", "mk", "k8s"):
+        copy = shutil.copytree if (REPO / part).is_dir() else shutil.copy
+        copy(REPO / part, tmp_path / part)
+    overlay = tmp_path / "k8s" / "overlays" / "dev" / "kustomization.yaml"
+    text, replaced = re.subn(r"value: [0-9.]+/[0-9]+", "value: 198.51.100.7/32", overlay.read_text())
+    assert replaced == 1
+    overlay.write_text(text)
+    context = (tmp_path / "k8s" / "overlays" / "dev" / "context").read_text().strip()
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "nowhere", "cluster": {"server": "https://127.0.0.1:1"}}],
+                "contexts": [{"name": context, "context": {"cluster": "nowhere", "user": "nobody"}}],
+                "users": [{"name": "nobody", "user": {"token": "not-a-token"}}],
+                "current-context": context,
+            }
+        )
+    )
+    deploy = subprocess.run(
+        ["make", "--no-print-directory", "deploy", "ENV=dev", "TAG=test", f"KUBECTL={_kubectl()}"],
+        cwd=tmp_path,
+        env={**os.environ, "KUBECONFIG": str(kubeconfig)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert deploy.returncode == 2, deploy.stdout + deploy.stderr
+    assert "REFUSING: k8s/overlays/dev sends Postgres egress to a documentation address" in deploy.stderr
+    assert "deploying" not in deploy.stdout
+
+
+def test_the_base_image_is_pinned_by_digest_and_image_check_builds_on_a_local_one():
+    containerfile = (REPO / "Containerfile").read_text()
+    (base,) = re.findall(r"^ARG BASE=(\S+)$", containerfile, flags=re.MULTILINE)
+    assert re.fullmatch(r"[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}", base), base
+    assert re.findall(r"^FROM (\S+)", containerfile, flags=re.MULTILINE) == ["${BASE}", "${BASE}"]
+    assert '--build-arg "BASE=$BASE_IMAGE"' in (REPO / "scripts" / "image-check.sh").read_text()
 
 
 def test_nothing_is_exposed_outside_the_cluster_by_default(rendered):

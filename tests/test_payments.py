@@ -8,55 +8,30 @@ import time
 from decimal import Decimal
 from typing import Any
 
-import asyncpg
 import pytest
 
-from mcp_server.payments.confirmation import ConfirmationTokens, PaymentRequest
-from mcp_server.repository.demo_data import demo_id
-from tests.support.payments import CONFIRMATION_SECRET, PaymentsSetup, payments_gateway
+from mcp_server.payments.confirmation import ConfirmationTokens, Destination, PaymentRequest
+from tests.support.payments import (
+    AMELIE,
+    CONFIRMATION_SECRET,
+    ISLA,
+    NOOR,
+    SOFIA,
+    PaymentsSetup,
+    abcodex_payments,
+    call,
+    pay_args,
+    payments_gateway,
+    preview_token,
+    rows,
+)
 from tests.support.postgres import PostgresForTests
-
-SOFIA = str(demo_id("artist", "A3"))  # owed 400.00 CAD at AB4002
-NOOR = str(demo_id("artist", "B3"))  # owed 300.00 CAD at AB4002, no Stripe account
-ISLA = str(demo_id("artist", "C5"))  # owed 450.00 AUD at AB4003 (international)
 
 
 @pytest.fixture
 async def setup(postgres: PostgresForTests) -> Any:
     async with payments_gateway(postgres) as payments:
         yield payments
-
-
-def pay_args(
-    artist: str = SOFIA, amount: str = "400.00", eid: str = "AB4002", currency: str = "CAD", token: str | None = None
-) -> dict[str, Any]:
-    arguments: dict[str, Any] = {"eid": eid, "artist_profile_id": artist, "amount": amount, "currency": currency}
-    if token:
-        arguments["confirmation_token"] = token
-    return arguments
-
-
-async def call(setup: PaymentsSetup, arguments: dict[str, Any], **client: Any) -> Any:
-    async with setup.gateway.client(**client) as session:
-        return await session.call_tool("process_artist_payment", arguments)
-
-
-async def rows(setup: PaymentsSetup, sql: str, *args: Any) -> list[asyncpg.Record]:
-    connection = await asyncpg.connect(setup.gateway.database_url)
-    try:
-        return await connection.fetch(sql, *args)
-    finally:
-        await connection.close()
-
-
-async def abcodex_payments(setup: PaymentsSetup) -> list[asyncpg.Record]:
-    return await rows(setup, "SELECT * FROM artist_payments WHERE metadata->>'source' = 'abcodex'")
-
-
-async def preview_token(setup: PaymentsSetup, **arguments: Any) -> str:
-    result = await call(setup, pay_args(**arguments))
-    assert not result.is_error, result.content
-    return str(result.structured_content["confirmation_token"])
 
 
 async def test_a_call_without_token_previews_and_moves_nothing(setup: PaymentsSetup):
@@ -161,7 +136,8 @@ async def test_a_token_cannot_pay_other_arguments(setup: PaymentsSetup):
 async def test_an_expired_token_is_refused(setup: PaymentsSetup):
     tokens = ConfirmationTokens(CONFIRMATION_SECRET, ttl_seconds=60)
     request = PaymentRequest("AB4002", SOFIA, Decimal("400.00"), "CAD", "gateway-token")
-    old = tokens.issue(request, now=time.time() - 3600).token
+    old = tokens.issue(request, Destination("acct_demoA3sofiam", "canada"), "out_of_band", now=time.time() - 3600)
+    old = old.token
     result = await call(setup, pay_args(token=old))
     assert result.is_error and "expired" in result.content[0].text
     assert setup.stripe.transfers == []
@@ -202,72 +178,74 @@ async def test_international_events_pay_from_the_international_account(setup: Pa
     assert setup.stripe.transfers_of("canada") == []
 
 
-async def test_confirmation_through_elicitation_for_clients_that_can_ask(setup: PaymentsSetup):
-    from mcp_types import ElicitResult  # noqa: PLC0415
-
-    asked: list[str] = []
-
-    async def confirm(_ctx: Any, params: Any) -> ElicitResult:
-        asked.append(params.message)
-        return ElicitResult(action="accept", content={"confirm": True})
-
-    async with setup.gateway.client() as plain:
-        assert plain.protocol_version == "2026-07-28"
-    from tests.support.gateway import mcp_client  # noqa: PLC0415
-
-    client = mcp_client(setup.gateway.url, setup.gateway.token)
-    client.elicitation_callback = confirm
-    async with client:
-        result = await client.call_tool("process_artist_payment", pay_args(amount="150.00"))
-    assert asked and asked[0].startswith("Pay Sofia Marchetti 150.00 CAD for AB4002")
-    assert result.structured_content["status"] == "paid"
-    assert len(setup.stripe.transfers) == 1
+async def test_an_artist_account_changed_after_the_preview_moves_nothing_and_says_so(setup: PaymentsSetup):
+    token = await preview_token(setup)
+    await rows(
+        setup,
+        "UPDATE artist_stripe_accounts SET stripe_account_id = 'acct_1Elsewhere' WHERE artist_profile_id = $1",
+        SOFIA,
+    )
+    result = await call(setup, pay_args(token=token))
+    assert result.is_error
+    assert result.content[0].text == (
+        "Nothing was paid: since the preview, the artist's Stripe account is now acct_1Elsewhere, not "
+        "acct_demoA3sofiam as confirmed. Ask for a new preview and confirm that."
+    )
+    assert setup.stripe.transfers == []
+    assert await abcodex_payments(setup) == []
 
 
-async def test_an_elicited_confirmation_can_finish_on_another_replica(postgres: PostgresForTests):
-    from mcp_types import ElicitResult, InputRequiredResult  # noqa: PLC0415
-
-    from tests.support.gateway import mcp_client, run_gateway  # noqa: PLC0415
-    from tests.support.payments import payment_settings, seeded_stripe  # noqa: PLC0415
-
-    async def never_called(_ctx: Any, _params: Any) -> ElicitResult:
-        raise AssertionError("the test answers the elicitation itself")
-
-    database = await postgres.create_demo_database("replicas")
-    with seeded_stripe() as stripe_api:
-        settings = payment_settings(stripe_api)
-        async with (
-            run_gateway(database, token="t" * 20, **settings) as first,
-            run_gateway(database, token="t" * 20, **settings) as second,
-        ):
-            asking = mcp_client(first.url, first.token)
-            asking.elicitation_callback = never_called
-            async with asking:
-                question = await asking.session.call_tool(
-                    "process_artist_payment", pay_args(amount="120.00"), allow_input_required=True
-                )
-            assert isinstance(question, InputRequiredResult)
-            answering = mcp_client(second.url, second.token)
-            answering.elicitation_callback = never_called
-            async with answering:
-                result = await answering.session.call_tool(
-                    "process_artist_payment",
-                    pay_args(amount="120.00"),
-                    request_state=question.request_state,
-                    input_responses={"confirm_payment": ElicitResult(action="accept", content={"confirm": True})},
-                )
-    assert result.structured_content["status"] == "paid"
-    assert len(stripe_api.transfers) == 1
+async def test_a_paying_region_changed_after_the_preview_moves_nothing_and_says_so(setup: PaymentsSetup):
+    token = await preview_token(setup)
+    await rows(setup, "UPDATE events SET stripe_account_region = 'international' WHERE eid = 'AB4002'")
+    result = await call(setup, pay_args(token=token))
+    assert result.is_error
+    assert "the event now pays from the International Stripe account, not the Canada one" in result.content[0].text
+    assert setup.stripe.transfers == []
+    assert await abcodex_payments(setup) == []
 
 
 async def test_a_callers_daily_cap_refuses_the_payment_that_would_pass_it(postgres: PostgresForTests):
-    amelie = str(demo_id("artist", "B1"))  # owed 350.00 CAD at AB4002
     async with payments_gateway(postgres, payment_daily_cap_per_caller="500") as capped:
         token = await preview_token(capped)
         assert (await call(capped, pay_args(token=token))).structured_content["status"] == "paid"
-        result = await call(capped, pay_args(artist=amelie, amount="150.00"))
+        result = await call(capped, pay_args(artist=AMELIE, amount="150.00"))
         assert result.is_error
-        assert result.content[0].text == (
-            "This would take today's payments by this client to 550.00 CAD, above the daily limit of 500."
+        assert result.content[0].text.startswith(
+            "This would take today's payments by this client to 550.00 CAD, above the daily limit of 500 CAD"
         )
         assert len(capped.stripe.transfers) == 1
+
+
+async def test_the_per_payment_limit_is_set_per_currency(postgres: PostgresForTests):
+    async with payments_gateway(postgres, payment_max_amount_per_currency="AUD=400") as limited:
+        australian = await call(limited, pay_args(eid="AB4003", artist=ISLA, amount="450.00", currency="AUD"))
+        canadian = await call(limited, pay_args(amount="400.00"))
+    assert australian.is_error
+    assert australian.content[0].text.startswith("450.00 AUD is above the per-payment limit of 400 AUD")
+    assert canadian.structured_content["status"] == "needs_confirmation"  # CAD keeps PAYMENT_MAX_AMOUNT (5000)
+
+
+async def test_the_daily_cap_is_counted_per_currency(postgres: PostgresForTests):
+    async with payments_gateway(postgres, payment_daily_cap_per_currency="CAD=500") as capped:
+        token = await preview_token(capped)
+        assert (await call(capped, pay_args(token=token))).structured_content["status"] == "paid"
+        more_cad = await call(capped, pay_args(artist=AMELIE, amount="150.00"))
+        aud = await call(capped, pay_args(eid="AB4003", artist=ISLA, amount="450.00", currency="AUD"))
+    assert more_cad.is_error and "above the daily limit of 500 CAD" in more_cad.content[0].text
+    assert aud.structured_content["status"] == "needs_confirmation"  # 400 CAD paid does not count against AUD
+
+
+async def test_a_payout_whose_outcome_is_unknown_counts_toward_the_daily_cap(postgres: PostgresForTests):
+    async with payments_gateway(postgres, payment_daily_cap_per_currency="CAD=500") as capped:
+        token = await preview_token(capped)
+        capped.stripe.fail_next(3, status=503, path="/v1/transfers")  # every attempt: Stripe never says
+        unknown = (await call(capped, pay_args(token=token))).structured_content
+        assert unknown["status"] == "failed" and "not known yet" in unknown["error"]
+        result = await call(capped, pay_args(artist=AMELIE, amount="150.00"))
+    assert result.is_error
+    assert result.content[0].text.startswith(
+        "This would take today's payments by this client to 550.00 CAD, above the daily limit of 500 CAD"
+    )
+    [payment] = await abcodex_payments(capped)
+    assert payment["status"] == "failed" and json.loads(payment["metadata"])["outcome_unknown"] is True

@@ -11,14 +11,16 @@ import pytest
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
 
+from abcodex_common.retry import Backoff
 from slack_client.errors import GatewayUnavailable
-from slack_client.gateway import Backoff, GatewayClient
+from slack_client.gateway_client import GatewayClient
 from slack_client.models import Actor
 from tests.slack_fixtures import fake_mcp_gateway
+from tests.support.waiting import eventually
 
 pytest_plugins = ["tests.slack_fixtures"]
 
-FAST = Backoff(initial=0.01, maximum=0.05)
+FAST = Backoff(first=0.01, ceiling=0.05)
 
 
 def echo_server() -> MCPServer:
@@ -65,16 +67,14 @@ async def test_the_acting_user_and_request_id_reach_the_real_gateways_audit(demo
 
 
 async def audit_row(connection, demo_gateway, request_id):
-    """The gateway writes read-call audits in background batches; flush and look until the row is there."""
-    with anyio.fail_after(5):
-        while True:
-            await demo_gateway.gateway.services.audit.flush()
-            row = await connection.fetchrow(
-                "select acting_user, acting_role, tool from abcodex_tool_calls where request_id = $1", request_id
-            )
-            if row is not None:
-                return row
-            await anyio.sleep(0.02)  # a batch may be mid-write in the gateway's own task; nothing to await
+    """The gateway writes read-call audits in background batches (every 0.25 s); look until the row is there."""
+    return await eventually(
+        lambda: connection.fetchrow(
+            "select acting_user, acting_role, tool from abcodex_tool_calls where request_id = $1", request_id
+        ),
+        lambda row: row is not None,
+        timeout=5,
+    )
 
 
 async def test_concurrent_calls_each_carry_their_own_bearer_token_and_acting_headers():

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 
+import anyio
 import httpx2
 import pytest
 
+from slack_client.slack.http_events import MAX_BODY_BYTES
 from tests.doubles.anthropic_api import AnthropicDouble
 from tests.doubles.llm_script import ToolCall, text_turn, tool_turn
 from tests.doubles.slack_api import SlackDouble
@@ -126,3 +130,65 @@ async def test_once_draining_for_shutdown_new_events_get_503_so_slack_retries_el
     _, callback = mention_callback()
     response = await post(http, event_request(callback, SIGNING_SECRET))
     assert response.status_code == 503 and claude.requests == []
+
+
+@pytest.mark.parametrize("timestamp", ["soon", "", "1.7e9"])
+async def test_a_missing_or_non_numeric_timestamp_is_refused_as_unsigned(http_bot, claude, timestamp):
+    _, http = http_bot
+    request = event_request(mention_callback()[1], SIGNING_SECRET)
+    headers = request.headers | {"X-Slack-Request-Timestamp": timestamp}
+    response = await http.post("/slack/events", content=request.body, headers=headers)
+    assert response.status_code == 401 and claude.requests == []
+
+
+async def exchange(base_url: str, headers: dict[str, str], body_parts: list[bytes]) -> tuple[int, bytes]:
+    """POST raw bytes to /slack/events (no client framing of our own) and read the one response."""
+    url = httpx2.URL(base_url)
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    try:
+        lines = [f"POST /slack/events HTTP/1.1\r\nHost: {url.host}\r\n", *(f"{k}: {v}\r\n" for k, v in headers.items())]
+        writer.write(("".join(lines) + "\r\n").encode())
+        for part in body_parts:
+            writer.write(part)
+        await writer.drain()
+        with anyio.fail_after(5):
+            status = int((await reader.readline()).split()[1])
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode().partition(":")
+                length = int(value) if name.lower() == "content-length" else length
+            return status, await reader.readexactly(length)
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+
+
+def signed_mention_headers() -> dict[str, str]:
+    """Slack's headers for a signed mention (what a sender over the cap may well copy)."""
+    return event_request(mention_callback()[1], SIGNING_SECRET).headers
+
+
+async def test_a_body_declared_over_the_cap_is_refused_413_without_being_read(http_bot, claude):
+    bot, _ = http_bot
+    headers = signed_mention_headers()
+    # Only the headers are sent: an answer proves the bot did not wait for the body.
+    status, body = await exchange(bot.base_url, headers | {"Content-Length": str(MAX_BODY_BYTES + 1)}, [])
+    assert status == 413 and json.loads(body) == {"error": "request body too large"}
+    assert claude.requests == []
+
+
+async def test_a_chunked_body_that_grows_past_the_cap_is_refused_413(http_bot, claude):
+    bot, _ = http_bot
+    headers = signed_mention_headers() | {"Transfer-Encoding": "chunked"}
+    piece = b"x" * 65536
+    chunks = [b"%x\r\n%s\r\n" % (len(piece), piece)] * (MAX_BODY_BYTES // len(piece) + 1)  # never finished
+    status, _ = await exchange(bot.base_url, headers, chunks)
+    assert status == 413 and claude.requests == []
+
+
+async def test_a_signed_body_near_the_cap_is_still_read_and_answered(http_bot):
+    _, http = http_bot
+    challenge = "c" * (MAX_BODY_BYTES - 1000)
+    response = await post(http, url_verification_request(SIGNING_SECRET, challenge=challenge))
+    assert response.status_code == 200 and response.json() == {"challenge": challenge}

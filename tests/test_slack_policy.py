@@ -50,6 +50,11 @@ def test_a_policy_naming_an_unknown_role_is_refused_with_the_file_named(tmp_path
         load_policy(path)
 
 
+def test_a_user_map_naming_a_role_the_policy_does_not_define_is_refused_not_left_without_tools():
+    with pytest.raises(ConfigError, match=r"U9 the role 'superuser'.*\(roles: staff, producer, finance, admin\)"):
+        RoleResolver(shipped_policy(), {"U1": "finance", "U9": "superuser"})
+
+
 def test_a_missing_policy_file_is_a_config_error_naming_the_setting(tmp_path):
     with pytest.raises(ConfigError, match="ALLOWED_TOOLS_FILE"):
         load_policy(tmp_path / "absent.yaml")

@@ -10,6 +10,7 @@ import pytest
 
 from slack_client.errors import ConfigError
 from slack_client.settings import load_settings
+from tests.slack_fixtures import MANIFEST
 
 BASE = {
     "MCP_GATEWAY_AUTH_TOKEN": "t",
@@ -78,13 +79,32 @@ def test_socket_mode_needs_the_app_token_and_http_mode_the_signing_secret(env):
         load_settings().require_slack()
 
 
-def test_the_bot_refuses_to_start_without_its_tokens_and_says_which():
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")} | {
-        "MCP_GATEWAY_AUTH_TOKEN": "t",
-        "ANTHROPIC_API_KEY": "k",
-    }
-    result = subprocess.run(
+def start_bot(**variables: str) -> subprocess.CompletedProcess[str]:
+    """`python -m slack_client` with only these settings; every test here expects it to refuse to start."""
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")} | variables
+    return subprocess.run(
         [sys.executable, "-m", "slack_client"], env=env, capture_output=True, text=True, timeout=60, check=False
     )
+
+
+def test_the_bot_refuses_to_start_without_its_tokens_and_says_which():
+    result = start_bot(MCP_GATEWAY_AUTH_TOKEN="t", ANTHROPIC_API_KEY="k")
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN is required" in result.stderr
+
+
+def test_a_user_map_role_the_policy_does_not_define_stops_start_up_naming_the_role_and_the_roles():
+    result = start_bot(**BASE, ALLOWED_TOOLS_FILE=str(MANIFEST), RBAC_USER_MAP_JSON='{"U0OPS0001": "superuser"}')
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"abcodex-slackbot: RBAC_USER_MAP_JSON gives U0OPS0001 the role 'superuser', which {MANIFEST} does not "
+        "define (roles: staff, producer, finance, admin)"
+    )
+
+
+def test_a_user_group_mapped_to_a_role_the_policy_does_not_define_stops_start_up_naming_both(tmp_path):
+    policy = tmp_path / "allowed-tools.yaml"
+    policy.write_text(MANIFEST.read_text().replace("user_groups: {}", "user_groups: {ops-team: superuser}"))
+    result = start_bot(**BASE, ALLOWED_TOOLS_FILE=str(policy))
+    assert result.returncode == 2
+    assert "user_groups.ops-team: unknown role 'superuser' (roles: staff, producer, finance, admin)" in result.stderr

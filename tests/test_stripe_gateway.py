@@ -1,4 +1,4 @@
-"""The Stripe adapter against the Stripe double: money conversion, exactly-once transfers, error mapping."""
+"""The Stripe adapter (stripe_client.py) against the Stripe double: money, exactly-once transfers, errors."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from mcp_server.payments.errors import (
     StripeUnavailable,
 )
 from mcp_server.payments.stripe_amounts import from_minor_units, to_minor_units
-from mcp_server.payments.stripe_gateway import (
+from mcp_server.payments.stripe_client import (
     ConnectedAccount,
-    StripeGateway,
+    StripeAccountClient,
     StripeRegions,
     Transfer,
 )
@@ -55,13 +55,13 @@ async def regions(stripe_api: StripeDouble) -> AsyncIterator[StripeRegions]:
 
 
 @pytest.fixture
-def canada(regions: StripeRegions) -> StripeGateway:
+def canada(regions: StripeRegions) -> StripeAccountClient:
     return regions.for_region("canada")
 
 
 @pytest.fixture
-async def impatient(stripe_api: StripeDouble) -> AsyncIterator[StripeGateway]:
-    """The Canada gateway with a 0.3 s timeout, for requests the double holds."""
+async def impatient(stripe_api: StripeDouble) -> AsyncIterator[StripeAccountClient]:
+    """The Canada client with a 0.3 s timeout, for requests the double holds."""
     built = canada_only(stripe_api, timeout_seconds=0.3)
     yield built.for_region("canada")
     await built.aclose()
@@ -72,7 +72,7 @@ def artist(stripe_api: StripeDouble) -> str:
     return stripe_api.add_connected_account("canada")
 
 
-async def pay(gateway: StripeGateway, destination: str, amount: str = "15.00", key: str = "pay-1") -> Transfer:
+async def pay(gateway: StripeAccountClient, destination: str, amount: str = "15.00", key: str = "pay-1") -> Transfer:
     return await gateway.create_transfer(
         Decimal(amount),
         "CAD",

@@ -69,7 +69,8 @@ class EventSummary(Output):
 
 
 class EventList(Output):
-    total_matched: int
+    total_matched: int = Field(description="how many events match, whatever the limit")
+    truncated: bool = Field(description="true when more events matched than are listed")
     events: list[EventSummary]
 
 
@@ -184,6 +185,7 @@ class OwedLine(Output):
 
 
 class ArtistOwed(Output):
-    total_lines: int
-    totals_by_currency: dict[str, Money]
+    total_lines: int = Field(description="how many event-and-artist lines are owed money, whatever the limit")
+    truncated: bool = Field(description="true when more lines exist than are listed; narrow by eid or artist")
+    totals_by_currency: dict[str, Money] = Field(description="what is owed per currency, over every line")
     lines: list[OwedLine]

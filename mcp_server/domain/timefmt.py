@@ -7,10 +7,6 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
-def parse_timestamp(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 def event_zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
@@ -18,20 +14,19 @@ def event_zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def local_iso(value: str | None, zone: ZoneInfo) -> str | None:
-    moment = parse_timestamp(value)
+def local_iso(moment: datetime | None, zone: ZoneInfo) -> str | None:
     return moment.astimezone(zone).isoformat(timespec="minutes") if moment else None
 
 
-def utc_iso(value: str) -> str:
-    moment = parse_timestamp(value) or datetime.now(UTC)
+def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def event_status(starts_at: str | None, ends_at: str | None, now: str) -> Literal["upcoming", "live", "finished"]:
-    start, end, current = parse_timestamp(starts_at), parse_timestamp(ends_at), parse_timestamp(now)
-    if current is None or start is None or current < start:
+def event_status(
+    starts_at: datetime | None, ends_at: datetime | None, now: datetime
+) -> Literal["upcoming", "live", "finished"]:
+    if starts_at is None or now < starts_at:
         return "upcoming"
-    if end is None or current <= end:
+    if ends_at is None or now <= ends_at:
         return "live"
     return "finished"

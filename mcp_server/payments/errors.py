@@ -3,6 +3,8 @@
     GatewayError (mcp_server.errors)
     └── PaymentError                  base of every payment failure
         ├── InvalidAmount             an amount or currency Stripe cannot represent (also a ToolInputError)
+        ├── DestinationChanged        the artist's Stripe account or the paying region is not what the human
+        │                             confirmed (also a ToolInputError); nothing was written or sent
         ├── StripeNotConfigured       no usable key for the region; nothing was sent to Stripe
         │   └── StripeKeyRejected     the key is set but Stripe refused it (401/403)
         ├── StripeDeclined            Stripe answered no; it is certain that no money moved
@@ -25,6 +27,10 @@ class PaymentError(GatewayError):
 
 class InvalidAmount(PaymentError, ToolInputError):
     """The amount is not positive, or has more decimals than the currency allows."""
+
+
+class DestinationChanged(PaymentError, ToolInputError):
+    """Where the money would go changed between the preview and the confirmation; the message says what."""
 
 
 class StripeNotConfigured(PaymentError):

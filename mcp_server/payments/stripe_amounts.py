@@ -1,6 +1,6 @@
 """Money on Stripe's wire: the one place a `Decimal` amount becomes Stripe's integer minor units (and back).
 
-Part of the Stripe adapter (only `stripe_gateway.py` and the payment checks use it); it never rounds.
+Part of the Stripe adapter (only `stripe_client.py` and the payment checks use it); it never rounds.
 """
 
 from __future__ import annotations

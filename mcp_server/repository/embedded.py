@@ -2,13 +2,18 @@
 
 Used by `make run` (no DATABASE_URL) and by the test suite. Postgres refuses to run as root, so as root the
 cluster is owned by the `postgres` OS user and every binary runs through `runuser`; the cluster then lives
-under /var/lib/abcodex (root's home is closed to other users). It listens on a Unix socket only.
+under /var/lib/abcodex (root's home is closed to other users).
+
+Only the user running the server reaches the cluster: no TCP listener, a socket in a 0700 directory with
+0700 permissions, and peer authentication mapped (pg_ident.conf) to that OS user and, as root, to the
+`postgres` user that owns the cluster. Root's connections pass the file modes as root's do everywhere.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import pwd
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +31,7 @@ _SEARCH_GLOBS = (
 )
 _SERVICE_USER = "postgres"
 _PORT = 5432  # only names the socket file: the socket directory is private to this cluster
+_IDENT_MAP = "abcodex"
 
 
 def find_pg_bin(explicit: Path | None = None) -> Path:
@@ -89,16 +95,16 @@ class EmbeddedPostgres:
         """Create the cluster if it does not exist; True when it was created now."""
         if (self.data_dir / "PG_VERSION").exists():
             return False
-        self.cluster_dir.mkdir(parents=True, exist_ok=True)
-        self.socket_dir.mkdir(exist_ok=True)
+        self.cluster_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.socket_dir.mkdir(mode=0o700, exist_ok=True)
         self._hand_to_service_user(self.cluster_dir)
         self._check_reachable()
         self._run(
             "initdb",
             "-D",
             str(self.data_dir),
-            "-A",
-            "trust",
+            "--auth-local=peer",
+            "--auth-host=reject",  # the first start replaces these rules (_restrict_access); no trust meanwhile
             "-U",
             _SERVICE_USER,
             "--no-sync",
@@ -111,7 +117,11 @@ class EmbeddedPostgres:
     def start(self) -> None:
         if self.is_running():
             return
-        options = f"-k {self.socket_dir} -p {_PORT} -c listen_addresses='' -c max_connections=200"
+        self._restrict_access()
+        options = (
+            f"-k {self.socket_dir} -p {_PORT} -c listen_addresses='' -c unix_socket_permissions=0700"
+            " -c max_connections=200"
+        )
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         log_file = self.cluster_dir / "postgres.log"
@@ -126,6 +136,22 @@ class EmbeddedPostgres:
             return False
         result = self._command("pg_ctl", "-D", str(self.data_dir), "status")
         return subprocess.run(result, capture_output=True, check=False).returncode == 0  # noqa: S603
+
+    def _restrict_access(self) -> None:
+        """Rewritten at every start, so a cluster made by an earlier version is closed as well."""
+        for private in (self.cluster_dir, self.socket_dir):
+            private.chmod(0o700)
+        self._write_config("pg_hba.conf", f"local all {_SERVICE_USER} peer map={_IDENT_MAP}\n")
+        users = sorted({_os_user(), _SERVICE_USER} if running_as_root() else {_os_user()})
+        self._write_config("pg_ident.conf", "".join(f"{_IDENT_MAP} {user} {_SERVICE_USER}\n" for user in users))
+
+    def _write_config(self, name: str, rules: str) -> None:
+        path = self.data_dir / name
+        path.write_text(f"# Written by abcodex at every start (mcp_server/repository/embedded.py).\n{rules}")
+        path.chmod(0o600)
+        if running_as_root():
+            owner = pwd.getpwnam(_SERVICE_USER)
+            os.chown(path, owner.pw_uid, owner.pw_gid)
 
     def _hand_to_service_user(self, path: Path) -> None:
         if running_as_root():
@@ -155,6 +181,17 @@ class EmbeddedPostgres:
                 f"embedded Postgres: {binary} failed ({completed.returncode}): "
                 f"{(completed.stderr or completed.stdout).strip()[-500:]}"
             )
+
+
+def _os_user() -> str:
+    """The name peer authentication sees for this process."""
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError as exc:
+        raise ConfigurationError(
+            f"embedded Postgres: uid {os.geteuid()} has no user name, which peer authentication needs; "
+            "run as a user with a passwd entry or set DATABASE_URL"
+        ) from exc
 
 
 def scratch_cluster(prefix: str = "abcodex-pg-") -> EmbeddedPostgres:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from mcp_server.repository.pool import Database, Query
+from mcp_server.repository.rows import AuctionBoardRow, VotingTalliesRow
 
-from mcp_server.repository.pool import Database
+VOTING_QUERY = "live.voting"
 
-_VOTING = """
+_VOTING = Query(
+    VOTING_QUERY,
+    """
 WITH ev AS (SELECT id, eid, name, current_round FROM events WHERE eid = $1),
 tallies AS (
     SELECT v.round, v.easel, count(*) AS raw_votes, sum(coalesce(v.vote_factor, 1)) AS weighted
@@ -32,9 +35,12 @@ SELECT jsonb_build_object(
                    'weighted', coalesce(x.weighted, 0)) ORDER BY x.round, x.easel), '[]'::jsonb)
                FROM (works FULL JOIN tallies USING (round, easel)) x))
 FROM ev
-"""
+""",
+)
 
-_AUCTION = """
+_AUCTION = Query(
+    "live.auction",
+    """
 WITH ev AS (SELECT id, eid, name, currency, timezone_icann FROM events WHERE eid = $1)
 SELECT jsonb_build_object(
     'eid', ev.eid, 'name', ev.name, 'currency', ev.currency, 'timezone', ev.timezone_icann, 'as_of', now(),
@@ -46,14 +52,15 @@ SELECT jsonb_build_object(
                  FROM art a LEFT JOIN artist_profiles ap ON ap.id = a.artist_id WHERE a.event_id = ev.id),
     'last_bid_at', (SELECT max(b.created_at) FROM bids b JOIN art a ON a.id = b.art_id WHERE a.event_id = ev.id))
 FROM ev
-"""
+""",
+)
 
 
-async def voting_tallies(db: Database, eid: str, round_number: int | None) -> dict[str, Any] | None:
-    document: dict[str, Any] | None = await db.document(_VOTING, eid, round_number)
-    return document
+async def voting_tallies(db: Database, eid: str, round_number: int | None) -> VotingTalliesRow | None:
+    document = await db.document(_VOTING, eid, round_number)
+    return None if document is None else VotingTalliesRow.model_validate(document)
 
 
-async def auction_board(db: Database, eid: str) -> dict[str, Any] | None:
-    document: dict[str, Any] | None = await db.document(_AUCTION, eid)
-    return document
+async def auction_board(db: Database, eid: str) -> AuctionBoardRow | None:
+    document = await db.document(_AUCTION, eid)
+    return None if document is None else AuctionBoardRow.model_validate(document)

@@ -9,14 +9,13 @@ gateway's own) through metadata->>'event_id'.
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
 
-from mcp_server.repository.pool import Database
+from mcp_server.repository.pool import Database, Query
+from mcp_server.repository.rows import OwedLineRow, OwedLinesRow, PaymentSummaryRow
 
 # $1 eid or NULL, $2 artist_profile_id or NULL
-OWED_LINES_CTE = """
+_OWED_LINES_CTE = """
 ev AS (
     SELECT id, eid, name, currency, coalesce(artist_auction_portion, 0.5) AS portion,
            stripe_account_region AS region, event_start_datetime AS starts_at
@@ -65,8 +64,10 @@ lines AS (
 )
 """
 
-_PAYMENT_SUMMARY = f"""
-WITH {OWED_LINES_CTE}
+_PAYMENT_SUMMARY = Query(
+    "payouts.summary",
+    f"""
+WITH {_OWED_LINES_CTE}
 SELECT jsonb_build_object(
     'eid', ev.eid, 'name', ev.name, 'currency', ev.currency, 'region', ev.region, 'as_of', now(),
     'by_status', (SELECT coalesce(jsonb_agg(jsonb_build_object('status', status, 'count', n, 'total', total)
@@ -76,31 +77,43 @@ SELECT jsonb_build_object(
     'artists', (SELECT coalesce(jsonb_agg(to_jsonb(l) ORDER BY l.owed DESC, l.artist_name), '[]'::jsonb)
                 FROM lines l))
 FROM ev
-"""
+""",
+)
 
-_OWED_ACROSS_EVENTS = f"""
-WITH {OWED_LINES_CTE}
-SELECT coalesce(jsonb_agg(to_jsonb(l) ORDER BY l.starts_at DESC, l.owed DESC, l.artist_name), '[]'::jsonb)
-FROM lines l WHERE l.owed <> 0
-"""
+# $3 the row limit: the total and the per-currency sums count every owed line, not only those returned.
+_OWED_ACROSS_EVENTS = Query(
+    "payouts.owed",
+    f"""
+WITH {_OWED_LINES_CTE},
+owed AS (SELECT * FROM lines l WHERE l.owed <> 0)
+SELECT jsonb_build_object(
+    'total', (SELECT count(*) FROM owed),
+    'owed_by_currency', (SELECT coalesce(jsonb_object_agg(c.currency, c.owed), '{{}}'::jsonb)
+                         FROM (SELECT coalesce(currency, '?') AS currency, sum(owed) AS owed
+                               FROM owed GROUP BY 1) c),
+    'lines', (SELECT coalesce(jsonb_agg(to_jsonb(o) ORDER BY o.starts_at DESC, o.owed DESC, o.artist_name),
+                              '[]'::jsonb)
+              FROM (SELECT * FROM owed ORDER BY starts_at DESC, owed DESC, artist_name LIMIT $3) o))
+""",
+)
 
 _OWED_ONE = f"""
-WITH {OWED_LINES_CTE}
+WITH {_OWED_LINES_CTE}
 SELECT to_jsonb(l) FROM lines l
 """
 
 
-async def payment_summary(db: Database, eid: str) -> dict[str, Any] | None:
-    document: dict[str, Any] | None = await db.document(_PAYMENT_SUMMARY, eid, None)
-    return document
+async def payment_summary(db: Database, eid: str) -> PaymentSummaryRow | None:
+    document = await db.document(_PAYMENT_SUMMARY, eid, None)
+    return None if document is None else PaymentSummaryRow.model_validate(document)
 
 
-async def owed_lines(db: Database, eid: str | None, artist_profile_id: str | None) -> list[dict[str, Any]]:
-    document: list[dict[str, Any]] = await db.document(_OWED_ACROSS_EVENTS, eid, artist_profile_id)
-    return document
+async def owed_lines(db: Database, eid: str | None, artist_profile_id: str | None, limit: int) -> OwedLinesRow:
+    document = await db.document(_OWED_ACROSS_EVENTS, eid, artist_profile_id, limit)
+    return OwedLinesRow.model_validate(document)
 
 
-async def owed_line(connection: asyncpg.Connection, eid: str, artist_profile_id: str) -> dict[str, Any] | None:
+async def owed_line(connection: asyncpg.Connection, eid: str, artist_profile_id: str) -> OwedLineRow | None:
     """One artist's line for one event, read inside the caller's transaction (for payouts)."""
-    document: dict[str, Any] | None = await connection.fetchval(_OWED_ONE, eid, artist_profile_id)
-    return document
+    document = await connection.fetchval(_OWED_ONE, eid, artist_profile_id)
+    return None if document is None else OwedLineRow.model_validate(document)

@@ -1,21 +1,32 @@
-"""The one Postgres adapter: an asyncpg pool, a ping for readiness, and JSON documents out of queries.
+"""The Postgres adapter: an asyncpg pool, named queries, a ping, and driver errors turned into ours.
 
-Queries return a single `jsonb` document per call (one round trip); it is decoded with Decimal for numbers
-so money stays exact.
+Every statement is a `Query` with a name (its module and question); a `QueryObserver` seam sees each one run
+(the bench counts them). Read queries return one `jsonb` document per call (one round trip), decoded with
+Decimal for numbers so money stays exact; the query modules validate it into `rows`. No asyncpg error leaves
+this package: a lost or refused connection is `DatabaseUnavailable`, a duplicate key `DatabaseConflict`,
+anything else `QueryFailed`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
 import asyncpg
 
-from mcp_server.errors import DatabaseUnavailable
+from mcp_server.errors import DatabaseConflict, DatabaseUnavailable, QueryFailed
+
+QueryObserver = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    name: str
+    sql: str
 
 
 def decode_document(text: str) -> Any:
@@ -27,7 +38,30 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
     await connection.set_type_codec("json", encoder=json.dumps, decoder=decode_document, schema="pg_catalog")
 
 
-@dataclass
+@contextmanager
+def translated_errors(what: str) -> Iterator[None]:
+    """The driver's errors as the gateway's, by type (never by message)."""
+    try:
+        yield
+    except asyncpg.UniqueViolationError as exc:
+        raise DatabaseConflict(f"{what}: a row with that key exists") from exc
+    except (
+        OSError,
+        TimeoutError,
+        asyncpg.PostgresConnectionError,
+        asyncpg.InterfaceError,  # a closed pool or connection, "another operation is in progress"
+        asyncpg.CannotConnectNowError,
+        asyncpg.QueryCanceledError,  # statement_timeout
+        asyncpg.AdminShutdownError,
+        asyncpg.TooManyConnectionsError,
+        asyncpg.InsufficientResourcesError,
+    ) as exc:
+        raise DatabaseUnavailable(f"{what}: {exc.__class__.__name__}") from exc
+    except asyncpg.PostgresError as exc:
+        raise QueryFailed(f"{what}: {exc.__class__.__name__}") from exc
+
+
+@dataclass(frozen=True, slots=True)
 class PoolStats:
     size: int
     idle: int
@@ -35,17 +69,25 @@ class PoolStats:
 
 
 class Database:
-    """Wraps the pool; everything else asks it for documents, rows or a transaction."""
+    """Wraps the pool; the query modules ask it for documents, rows or a transaction."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, observer: QueryObserver | None = None) -> None:
         self._pool = pool
+        self._observer = observer
 
     @classmethod
-    async def connect(cls, dsn: str, min_size: int, max_size: int, statement_timeout: float) -> Database:
-        try:
+    async def connect(
+        cls,
+        dsn: str,
+        max_size: int,
+        statement_timeout: float,
+        observer: QueryObserver | None = None,
+    ) -> Database:
+        """A pool that opens connections on demand (so start-up does not wait for Postgres)."""
+        with translated_errors("connecting to Postgres"):
             pool = await asyncpg.create_pool(
                 dsn,
-                min_size=min_size,
+                min_size=0,
                 max_size=max_size,
                 init=_init_connection,
                 server_settings={
@@ -55,27 +97,49 @@ class Database:
                 # Supabase's transaction pooler (pgbouncer) cannot keep prepared statements.
                 statement_cache_size=0 if ":6543" in dsn else 100,
             )
-        except (OSError, asyncpg.PostgresError) as exc:
-            raise DatabaseUnavailable(f"cannot connect to Postgres: {exc.__class__.__name__}") from exc
-        return cls(pool)
+        return cls(pool, observer)
 
-    async def document(self, sql: str, *args: Any) -> Any:
+    def _ran(self, query: Query) -> None:
+        if self._observer is not None:
+            self._observer(query.name)
+
+    async def document(self, query: Query, *args: Any) -> Any:
         """The single jsonb value a query returns (None when it returns no row)."""
-        return await self._pool.fetchval(sql, *args)
+        self._ran(query)
+        with translated_errors(query.name):
+            return await self._pool.fetchval(query.sql, *args)
 
-    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        return await self._pool.fetch(sql, *args)
+    async def fetch(self, query: Query, *args: Any) -> list[asyncpg.Record]:
+        self._ran(query)
+        with translated_errors(query.name):
+            return await self._pool.fetch(query.sql, *args)
 
-    async def execute(self, sql: str, *args: Any) -> str:
-        return await self._pool.execute(sql, *args)
+    async def value(self, query: Query, *args: Any) -> Any:
+        self._ran(query)
+        with translated_errors(query.name):
+            return await self._pool.fetchval(query.sql, *args)
+
+    async def execute(self, query: Query, *args: Any) -> None:
+        self._ran(query)
+        with translated_errors(query.name):
+            await self._pool.execute(query.sql, *args)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
-        async with self._pool.acquire() as connection, connection.transaction():
-            yield cast(asyncpg.Connection, connection)
+        """One connection in a transaction, for the query modules (errors inside are translated too)."""
+        with translated_errors("transaction"):
+            async with self._pool.acquire() as connection, connection.transaction():
+                yield cast(asyncpg.Connection, connection)
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """One connection outside a transaction (statements that refuse to run inside one)."""
+        with translated_errors("connection"):
+            async with self._pool.acquire() as connection:
+                yield cast(asyncpg.Connection, connection)
 
     async def ping(self) -> None:
-        await self._pool.fetchval("SELECT 1")
+        await self.value(Query("ping", "SELECT 1"))
 
     def stats(self) -> PoolStats:
         return PoolStats(self._pool.get_size(), self._pool.get_idle_size(), self._pool.get_max_size())

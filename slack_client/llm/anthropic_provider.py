@@ -66,6 +66,10 @@ class AnthropicProvider:
     async def aclose(self) -> None:
         await self._client.close()
 
+    async def ping(self) -> None:
+        with _mapped_errors():
+            await self._client.with_options(max_retries=0).models.list(limit=1)
+
     async def complete(self, request: LLMRequest, on_text: TextSink | None = None) -> LLMTurn:
         names = ToolNames(request.tools)
         messages = cast("list[MessageParam]", [_message(m, names) for m in request.messages])

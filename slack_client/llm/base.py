@@ -27,6 +27,13 @@ class LLMProvider(Protocol):
         """Run one turn; stream text into `on_text` when given."""
         ...
 
+    async def ping(self) -> None:
+        """Ask the provider something cheap (list models), once: the readiness check; the caller bounds it.
+
+        Raises `LLMRejected` when the key is refused and `LLMUnavailable` when the API can't be reached.
+        """
+        ...
+
     async def aclose(self) -> None:
         """Release the provider's HTTP connections."""
         ...

@@ -72,6 +72,10 @@ class OpenAIProvider:
     async def aclose(self) -> None:
         await self._client.close()
 
+    async def ping(self) -> None:
+        with _mapped_errors():
+            await self._client.with_options(max_retries=0).models.list()
+
     async def complete(self, request: LLMRequest, on_text: TextSink | None = None) -> LLMTurn:
         names = ToolNames(request.tools)
         messages = _messages(request, names)

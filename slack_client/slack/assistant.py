@@ -20,6 +20,7 @@ from slack_client.confirmations import Confirmations
 from slack_client.errors import (
     AccessDenied,
     BotError,
+    GatewayBusy,
     GatewayUnavailable,
     LLMError,
     LLMRateLimited,
@@ -208,6 +209,7 @@ _POLITE: tuple[tuple[type[BotError], str], ...] = (
     (AccessDenied, "Sorry, I'm not enabled for you here. Ask an admin if you think you should have access."),
     (RateLimited, "You're asking faster than I can keep up. Please try again in {wait} s."),
     (RequestTooLong, "That question is too long ({error}). Could you shorten it?"),
+    (GatewayBusy, "The Art Battle data service is busy right now; please try again in {wait} seconds. (ref `{ref}`)"),
     (
         GatewayUnavailable,
         "I can't reach the Art Battle data service right now, so I can't look that up. "
@@ -221,6 +223,8 @@ _POLITE: tuple[tuple[type[BotError], str], ...] = (
 def _polite(error: BotError, request_id: str) -> str:
     """The sentence a Slack user sees for `error`."""
     wait = math.ceil(error.retry_after) if isinstance(error, RateLimited) else 0
+    if isinstance(error, GatewayBusy):
+        wait = error.wait_seconds
     for kind, template in _POLITE:
         if isinstance(error, kind):
             return template.format(wait=wait, error=error, ref=request_id)

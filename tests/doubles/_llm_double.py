@@ -1,8 +1,9 @@
 """What the OpenAI and Anthropic doubles share: lifecycle, the script, the request journal, faults.
 
 A provider double subclasses `ScriptedLlmDouble` and supplies how it checks credentials, validates a
-body the way its API would, records a request, formats an error and writes a reply. The shared control
-API is described in `openai_api` and `anthropic_api`.
+body the way its API would, records a request, formats an error, writes a reply and pages its model
+list (`GET /v1/models`, answered from `models`; each listing is counted in `model_listings`, apart
+from the scripted requests). The shared control API is described in `openai_api` and `anthropic_api`.
 """
 
 from __future__ import annotations
@@ -56,15 +57,20 @@ class ScriptedLlmDouble(Generic[R]):
     """An LLM API on 127.0.0.1 that plays a script of turns and records every request."""
 
     route = "/"
+    models_route = "/v1/models"
+    default_models: tuple[str, ...] = ()
 
     def __init__(self, api_key: str) -> None:
         self.api_key = api_key
+        self.models: list[str] = list(self.default_models)
         self._script: Script[R] = Script()
         self._requests: Journal[R] = Journal()
+        self._listings: Journal[dict[str, str]] = Journal()
         self._failures: deque[_Failure] = deque()
         self.script_errors: list[BaseException] = []
         app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_post(self.route, self._handle)
+        app.router.add_get(self.models_route, self._list_models)
         self._server = ThreadedServer(app)
 
     def __enter__(self) -> Self:
@@ -109,6 +115,11 @@ class ScriptedLlmDouble(Generic[R]):
     def requests(self) -> list[R]:
         return self._requests.entries()
 
+    @property
+    def model_listings(self) -> int:
+        """How many `GET /v1/models` requests carried the right key and were answered."""
+        return len(self._listings.entries())
+
     def wait_for_request(self, count: int = 1, timeout: float = 5.0) -> R:
         """Block until `count` requests arrived; returns the `count`-th."""
         return self._requests.wait_for(lambda r: _number(r) == count, timeout, f"request #{count}")
@@ -131,6 +142,14 @@ class ScriptedLlmDouble(Generic[R]):
     def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
         raise NotImplementedError
 
+    def _key_refusal(self, headers: CIMultiDictProxy[str]) -> str:
+        """The API's 401 message for a missing or wrong key."""
+        raise NotImplementedError
+
+    def _models_page(self, query: dict[str, str]) -> dict[str, Any]:
+        """One page of `models`, shaped as the API pages its model list."""
+        raise NotImplementedError
+
     async def _reply(self, http: web.Request, request: R, turn: Turn) -> web.StreamResponse:
         raise NotImplementedError
 
@@ -139,7 +158,7 @@ class ScriptedLlmDouble(Generic[R]):
     async def _handle(self, http: web.Request) -> web.StreamResponse:
         headers = CIMultiDictProxy(CIMultiDict(http.headers))
         if not self._authorized(headers):
-            return self._error(401, "Incorrect API key provided.")
+            return self._error(401, self._key_refusal(headers))
         try:
             body = await http.json()
         except json.JSONDecodeError:
@@ -160,6 +179,14 @@ class ScriptedLlmDouble(Generic[R]):
         if turn is None:
             return self._error(400, f"LLM double: the script has no turn left for request #{_number(request)}")
         return await self._reply(http, request, turn)
+
+    async def _list_models(self, http: web.Request) -> web.StreamResponse:
+        headers = CIMultiDictProxy(CIMultiDict(http.headers))
+        if not self._authorized(headers):
+            return self._error(401, self._key_refusal(headers))
+        query = dict(http.query)
+        self._listings.append(query)
+        return web.json_response(self._models_page(query))
 
     def _take_failure(self) -> _Failure | None:
         if not self._failures:

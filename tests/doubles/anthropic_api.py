@@ -17,6 +17,9 @@
   `.tool_results` with `is_error`, `.stream`); `wait_for_request(count=1, timeout=5)` and its `_async` twin.
 - `fail(status=500, message=..., times=1, retry_after_ms=None, should_retry=None)` answers errors in
   Anthropic's shape (`overloaded_error` for 529). An empty script answers 400 naming the request.
+- `GET /v1/models` pages `models` (ids; `limit`, default 20, and `after_id` as Anthropic takes them) as
+  `ModelInfo` objects with `has_more`, `first_id`, `last_id`; a wrong key gets the 401 `invalid x-api-key`.
+  `model_listings` counts the listings answered (they take no scripted turn).
 """
 
 from __future__ import annotations
@@ -84,6 +87,7 @@ class AnthropicDouble(ScriptedLlmDouble[AnthropicRequest]):
     """Anthropic's Messages endpoint for tests; see the module docstring."""
 
     route = "/v1/messages"
+    default_models = ("claude-sonnet-5-5", "claude-opus-4-5", "claude-haiku-4-5")
 
     def __init__(self, api_key: str = "sk-ant-test") -> None:
         super().__init__(api_key)
@@ -106,6 +110,22 @@ class AnthropicDouble(ScriptedLlmDouble[AnthropicRequest]):
 
     def _record(self, number: int, body: dict[str, Any], headers: CIMultiDictProxy[str]) -> AnthropicRequest:
         return AnthropicRequest(number, body, headers)
+
+    def _key_refusal(self, headers: CIMultiDictProxy[str]) -> str:
+        return "invalid x-api-key"
+
+    def _models_page(self, query: dict[str, str]) -> dict[str, Any]:
+        ids = self.models
+        if query.get("after_id") in ids:
+            ids = ids[ids.index(query["after_id"]) + 1 :]
+        limit = int(query.get("limit", "20"))
+        page = ids[:limit]
+        return {
+            "data": [_model_info(model_id) for model_id in page],
+            "has_more": len(ids) > limit,
+            "first_id": page[0] if page else None,
+            "last_id": page[-1] if page else None,
+        }
 
     def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
         request_id = _request_id()
@@ -219,6 +239,16 @@ def _input_of(call: ToolCall) -> dict[str, Any]:
 def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
     content = message.get("content")
     return [block for block in content if isinstance(block, dict)] if isinstance(content, list) else []
+
+
+def _model_info(model_id: str) -> dict[str, Any]:
+    return {
+        "type": "model",
+        "id": model_id,
+        "display_name": model_id.replace("-", " ").title(),
+        "created_at": "2026-01-15T00:00:00Z",
+        "lifecycle": "active",
+    }
 
 
 def _request_id() -> str:

@@ -19,6 +19,9 @@
   OpenAI's shape; the SDK retries 408/409/429/5xx unless `should_retry=False`. An empty script answers
   400 naming the request; `turns_left` counts what is still queued; `script_errors` keeps exceptions
   raised by scripted callables.
+- `GET /v1/models` lists `models` (ids) as OpenAI does (`{"object": "list", "data": [...]}`); a wrong key
+  gets OpenAI's 401 `invalid_api_key` naming the key masked. `model_listings` counts the listings
+  answered (they take no scripted turn).
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ class OpenAIDouble(ScriptedLlmDouble[OpenAIRequest]):
     """OpenAI's Chat Completions endpoint for tests; see the module docstring."""
 
     route = "/v1/chat/completions"
+    default_models = ("gpt-4o-mini", "gpt-4o", "gpt-4.1")
 
     def __init__(self, api_key: str = "sk-test-openai") -> None:
         super().__init__(api_key)
@@ -97,6 +101,17 @@ class OpenAIDouble(ScriptedLlmDouble[OpenAIRequest]):
 
     def _record(self, number: int, body: dict[str, Any], headers: CIMultiDictProxy[str]) -> OpenAIRequest:
         return OpenAIRequest(number, body, headers)
+
+    def _key_refusal(self, headers: CIMultiDictProxy[str]) -> str:
+        sent = headers.get("Authorization", "").removeprefix("Bearer ")
+        masked = sent[:3] + "*" * max(0, len(sent) - 7) + sent[-4:] if len(sent) > 7 else sent
+        return f"Incorrect API key provided: {masked}. You can find your API key at https://platform.openai.com/account/api-keys."
+
+    def _models_page(self, query: dict[str, str]) -> dict[str, Any]:
+        listed = [
+            {"id": model_id, "object": "model", "created": 1715367049, "owned_by": "system"} for model_id in self.models
+        ]
+        return {"object": "list", "data": listed}
 
     def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
         kind, code = _ERROR_TYPES.get(status, ("server_error", None))

@@ -65,6 +65,9 @@ class _ClosingClient(Client):
 @asynccontextmanager
 async def run_gateway(database_url: str, **overrides: Any) -> AsyncIterator[RunningGateway]:
     token = overrides.pop("token", None) or secrets.token_urlsafe(16)
+    # Tests drive one client hard on purpose; the per-client limit has its own tests.
+    overrides.setdefault("mcp_gateway_rate_limit_per_second", 100_000)
+    overrides.setdefault("mcp_gateway_rate_limit_burst", 1_000_000)
     settings = GatewaySettings(
         database_url=database_url,
         mcp_gateway_auth_token=token,

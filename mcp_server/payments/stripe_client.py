@@ -1,4 +1,4 @@
-"""The Stripe adapter: the one module that imports `stripe`.
+"""The Stripe adapter: with `stripe_errors.py` (the SDK's exceptions as ours), the only code that imports `stripe`.
 
 It turns SDK objects into the frozen dataclasses below and SDK exceptions into
 `mcp_server.payments.errors`, converts `Decimal` money to Stripe's integer minor units (and back), and
@@ -8,27 +8,18 @@ key, so a retried transfer is executed by Stripe at most once.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final, TypeVar
 
-import aiohttp
 import stripe
 import structlog
 
-from mcp_server.payments.errors import (
-    DuplicateTransfers,
-    IdempotencyConflict,
-    InvalidAmount,
-    PaymentError,
-    StripeDeclined,
-    StripeKeyRejected,
-    StripeNotConfigured,
-    StripeUnavailable,
-)
+from abcodex_common.retry import Backoff, retrying
+from mcp_server.payments.errors import DuplicateTransfers, InvalidAmount, StripeNotConfigured
 from mcp_server.payments.stripe_amounts import currency_code, from_minor_units, to_minor_units
+from mcp_server.payments.stripe_errors import StripeCall, WorthRetrying, stripe_errors, unavailable
 
 DEFAULT_API_BASE: Final = "https://api.stripe.com"
 
@@ -61,18 +52,7 @@ class Transfer:
     destination: str
 
 
-@dataclass(frozen=True)
-class _Call:
-    """What a request was for, so that an error can be explained in a sentence."""
-
-    action: str
-    destination: str | None = None
-    currency: str | None = None
-    idempotency_key: str | None = None
-    transfer_group: str | None = None
-
-
-class StripeGateway:
+class StripeAccountClient:
     """One regional Stripe platform account, spoken to through the official SDK.
 
     Every request gets at most `max_retries` retries (timeouts, connection errors, 409, 429, 5xx), each
@@ -104,7 +84,7 @@ class StripeGateway:
             http_client=self._http,
         )
 
-    async def __aenter__(self) -> StripeGateway:
+    async def __aenter__(self) -> StripeAccountClient:
         return self
 
     async def __aexit__(self, *_: object) -> None:
@@ -116,12 +96,12 @@ class StripeGateway:
 
     async def ping(self) -> None:
         """Prove the key works and Stripe answers (one attempt: readiness must be quick)."""
-        call = _Call("read the account balance")
+        call = self._call("read the account balance")
         await self._attempts(self._client.v1.balance.retrieve_async, call, retries=0)
 
     async def get_connected_account(self, account_id: str) -> ConnectedAccount:
         """The artist's connected account; StripeDeclined if it is not connected to this platform."""
-        call = _Call(f"look up the artist's Stripe account {account_id}", destination=account_id)
+        call = self._call(f"look up the artist's Stripe account {account_id}", destination=account_id)
         account = await self._attempts(lambda: self._client.v1.accounts.retrieve_async(account_id), call)
         capabilities = account.capabilities
         return ConnectedAccount(
@@ -156,7 +136,7 @@ class StripeGateway:
             "metadata": dict(metadata),
             "transfer_group": transfer_group,
         }
-        call = _Call(
+        call = self._call(
             f"transfer {amount} {currency.upper()} to the artist's Stripe account {destination}",
             destination=destination,
             currency=currency,
@@ -169,7 +149,7 @@ class StripeGateway:
 
     async def find_transfer_by_group(self, transfer_group: str) -> Transfer | None:
         """The transfer Stripe holds for this group (one payment's key), or None if it never happened."""
-        call = _Call(f"list the transfers of group {transfer_group}", transfer_group=transfer_group)
+        call = self._call(f"list the transfers of group {transfer_group}", transfer_group=transfer_group)
         params: stripe.params.TransferListParams = {"transfer_group": transfer_group, "limit": 10}
         page = await self._attempts(lambda: self._client.v1.transfers.list_async(params), call)
         transfers = [_transfer_from_stripe(t) for t in page.data]
@@ -181,73 +161,30 @@ class StripeGateway:
             )
         return transfers[0] if transfers else None
 
-    async def _attempts(self, operation: Callable[[], Awaitable[_T]], call: _Call, retries: int | None = None) -> _T:
-        """Run `operation`, retrying what may succeed later; map every SDK error to ours."""
+    async def _attempts(
+        self, operation: Callable[[], Awaitable[_T]], call: StripeCall, retries: int | None = None
+    ) -> _T:
+        """Run `operation`, retrying what may succeed later (the same request, so the same idempotency key);
+        every SDK error becomes one of ours."""
         attempts = 1 + (self._max_retries if retries is None else retries)
-        problem = "no attempt was made"
-        for attempt in range(attempts):
-            if attempt:
-                _log.warning("stripe_retry", account=self._label, action=call.action, problem=problem)
-                await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
-            try:
+
+        async def once() -> _T:
+            with stripe_errors(call):
                 return await operation()
-            except (stripe.APIConnectionError, TimeoutError, aiohttp.ClientError) as exc:
-                problem = f"no answer ({type(exc).__name__})"
-            except stripe.StripeError as exc:
-                status = exc.http_status or 0
-                if status not in (409, 429) and status < 500:
-                    raise self._refusal(exc, call) from exc
-                problem = f"HTTP {status}: {exc.user_message}"
-        raise StripeUnavailable(self._unavailable_sentence(call, attempts, problem))
 
-    def _unavailable_sentence(self, call: _Call, attempts: int, problem: str) -> str:
-        sentence = f"The {self._label} Stripe account could not {call.action} after {attempts} attempt(s): {problem}."
-        if call.idempotency_key is None:
-            return sentence
-        return (
-            f"{sentence} Whether the transfer happened is unknown; retrying with the same key or "
-            f"reconciling transfer group {call.transfer_group} will settle it without paying twice."
-        )
+        def warn(exc: Exception, _delay: float) -> None:
+            _log.warning("stripe_retry", account=call.account, action=call.action, problem=str(exc))
 
-    def _refusal(self, exc: stripe.StripeError, call: _Call) -> PaymentError:
-        """Our error for a definite answer from Stripe (4xx other than 409 and 429)."""
-        code = exc.error.code if exc.error is not None else exc.code
-        if isinstance(exc, stripe.IdempotencyError):
-            return IdempotencyConflict(
-                f"Stripe already used idempotency key {call.idempotency_key} for a different request, so it "
-                f"did not {call.action}; an earlier transfer may exist, so reconcile transfer group "
-                f"{call.transfer_group} before trying again."
+        backoff = Backoff(first=self._backoff, ceiling=self._backoff * 2 ** max(attempts - 2, 0), attempts=attempts)
+        try:
+            return await retrying(
+                once, backoff=backoff, retry_on=lambda exc: isinstance(exc, WorthRetrying), on_retry=warn
             )
-        if isinstance(exc, stripe.AuthenticationError):
-            return StripeKeyRejected(f"Stripe rejected the {self._label} secret key; check {self._key_setting}.")
-        if isinstance(exc, stripe.PermissionError) and code != "account_invalid":
-            return StripeKeyRejected(
-                f"The {self._label} Stripe key is not allowed to {call.action}; check {self._key_setting}."
-            )
-        return StripeDeclined(self._decline_reason(code, exc, call))
+        except WorthRetrying as exc:
+            raise unavailable(call, attempts, exc.problem) from exc
 
-    def _decline_reason(self, code: str | None, exc: stripe.StripeError, call: _Call) -> str:
-        if code == "balance_insufficient":
-            currency = (call.currency or "").upper()
-            return (
-                f"The {self._label} Stripe account's available {currency} balance is too low for this "
-                "transfer; add funds or wait for pending funds to become available, then try again."
-            )
-        if code == "account_invalid" or (code == "resource_missing" and _error_param(exc) == "destination"):
-            return (
-                f"The artist's Stripe account {call.destination} does not exist or is not connected to the "
-                f"{self._label} Stripe account; check the Stripe account stored for the artist."
-            )
-        if code == "insufficient_capabilities_for_transfer":
-            return (
-                f"The artist's Stripe account {call.destination} cannot receive transfers yet; the artist "
-                "has to finish Stripe onboarding first."
-            )
-        return f"Stripe refused to {call.action}: {exc.user_message}"
-
-
-def _error_param(exc: stripe.StripeError) -> str | None:
-    return exc.error.param if exc.error is not None else None
+    def _call(self, action: str, **about: str | None) -> StripeCall:
+        return StripeCall(self._label, self._key_setting, action, **about)
 
 
 def _transfer_from_stripe(transfer: stripe.Transfer) -> Transfer:
@@ -261,10 +198,10 @@ def _transfer_from_stripe(transfer: stripe.Transfer) -> Transfer:
 
 
 class StripeRegions:
-    """The regional gateways; an event's `stripe_account_region` picks one."""
+    """The regional platform accounts; an event's `stripe_account_region` picks one."""
 
-    def __init__(self, gateways: Mapping[str, StripeGateway]) -> None:
-        self._gateways = dict(gateways)
+    def __init__(self, clients: Mapping[str, StripeAccountClient]) -> None:
+        self._clients = dict(clients)
 
     @classmethod
     def from_keys(
@@ -277,14 +214,14 @@ class StripeRegions:
         max_retries: int = 2,
         retry_backoff_seconds: float = 0.5,
     ) -> StripeRegions:
-        """Gateways for the regions whose key is set (an empty key counts as missing)."""
-        # The SDK's telemetry writes ~/.config/stripe and adds headers; the gateway runs on a read-only root
+        """Clients for the regions whose key is set (an empty key counts as missing)."""
+        # The SDK's telemetry writes ~/.config/stripe and adds headers; the MCP server runs on a read-only root
         # filesystem and sends Stripe only what a payout needs.
         stripe.enable_telemetry = False
         keys = {"canada": canada_secret_key, "international": intl_secret_key}
         return cls(
             {
-                region: StripeGateway(
+                region: StripeAccountClient(
                     key,
                     api_base=api_base,
                     timeout_seconds=timeout_seconds,
@@ -300,29 +237,29 @@ class StripeRegions:
 
     @property
     def configured_regions(self) -> tuple[str, ...]:
-        return tuple(sorted(self._gateways))
+        return tuple(sorted(self._clients))
 
-    def for_region(self, region: str) -> StripeGateway:
-        """The gateway paying for `region`; StripeNotConfigured names the setting when its key is missing."""
+    def for_region(self, region: str) -> StripeAccountClient:
+        """The client paying for `region`; StripeNotConfigured names the setting when its key is missing."""
         name = region.strip().lower()
         if name not in REGIONS:
             raise StripeNotConfigured(
                 f"Stripe region {region!r} is unknown; an event's stripe_account_region must be "
                 "'canada' or 'international'."
             )
-        gateway = self._gateways.get(name)
-        if gateway is None:
+        client = self._clients.get(name)
+        if client is None:
             label, setting = REGIONS[name]
             raise StripeNotConfigured(
                 f"Payments from the {label} Stripe account are not configured: set {setting} to enable them."
             )
-        return gateway
+        return client
 
     async def ping(self) -> None:
         """Ping every configured region; having none configured is not a failure."""
-        for gateway in self._gateways.values():
-            await gateway.ping()
+        for client in self._clients.values():
+            await client.ping()
 
     async def aclose(self) -> None:
-        for gateway in self._gateways.values():
-            await gateway.aclose()
+        for client in self._clients.values():
+            await client.aclose()

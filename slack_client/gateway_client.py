@@ -6,6 +6,9 @@ tears down its task group); callers then see `GatewayUnavailable` and the superv
 exponential backoff, relisting tools each time. Keeping the client in its own task confines the SDK's
 teardown to that task, so a failing call never cancels the request that made it.
 
+Busy. A call the gateway answers with 429 or 503 and `Retry-After` is tried again after that delay, a
+couple of times within a few seconds (`gateway_busy`), then fails as `GatewayBusy`, not "unreachable".
+
 Per-call headers. `Authorization: Bearer` goes on every HTTP request; `X-Request-Id`, `X-Acting-User`
 and `X-Acting-Role` come from a context variable set around each call (see `gateway_convert`), so
 concurrent calls for different users each carry their own headers over one connection pool.
@@ -20,7 +23,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -35,21 +37,18 @@ from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import ValidationError
 
-from slack_client.errors import GatewayRefused, GatewayUnavailable
+from abcodex_common.retry import Backoff, retrying
+from slack_client.errors import GatewayBusy, GatewayRefused, GatewayUnavailable
+from slack_client.gateway_busy import BUSY_RETRIES, note_if_busy, noting_busy
 from slack_client.gateway_convert import GatewayAuth, acting_as, describe_error, outcome_from_sdk, tool_spec_from_sdk
 from slack_client.models import Actor, ToolOutcome, ToolSpec
 
 log = structlog.get_logger(__name__)
 
 _STABLE_SECONDS = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Reconnect delays: `initial`, doubling up to `maximum`."""
-
-    initial: float = 0.2
-    maximum: float = 10.0
+RECONNECT = Backoff(first=0.2, ceiling=10.0)
+# A call whose connection died under it is tried once more at once: the supervisor is already reconnecting.
+_AFTER_A_DROP = Backoff(first=0.0, attempts=2)
 
 
 class GatewayClient:
@@ -62,7 +61,7 @@ class GatewayClient:
         *,
         tools_ttl: float = 60.0,
         listen_for_changes: bool = False,
-        backoff: Backoff | None = None,
+        backoff: Backoff = RECONNECT,
         connect_wait: float = 3.0,
         call_timeout: float = 30.0,
         client_name: str = "abcodex-slackbot",
@@ -70,12 +69,12 @@ class GatewayClient:
         self._url = url
         self._ttl = tools_ttl
         self._listen = listen_for_changes
-        self._backoff = backoff or Backoff()
+        self._backoff = backoff
         self._connect_wait = connect_wait
         self._call_timeout = call_timeout
         self._client_info = mcp_types.Implementation(name=client_name, version="0.1.0")
         timeout = httpx2.Timeout(10.0, read=call_timeout + 5.0)
-        hooks = {"response": [self._note_refusal]}
+        hooks = {"response": [self._note_refusal, note_if_busy]}
         self._http = httpx2.AsyncClient(auth=GatewayAuth(token), timeout=timeout, event_hooks=hooks)
         self._refusal: str | None = None
         self._tools: tuple[ToolSpec, ...] = ()
@@ -124,20 +123,42 @@ class GatewayClient:
         return self._client is not None
 
     async def call_tool(self, name: str, arguments: Mapping[str, Any], actor: Actor) -> ToolOutcome:
-        """Call one tool as `actor`; `GatewayUnavailable` when the gateway can't be reached."""
-        for attempt in (1, 2):
-            client = await self._connected_client()
+        """Call one tool as `actor`.
+
+        `GatewayUnavailable` when the gateway can't be reached, `GatewayBusy` when it is still busy after
+        the retries `BUSY_RETRIES` allows, `GatewayRefused` when it answers with a protocol error.
+        """
+        return await retrying(
+            lambda: self._call_across_a_drop(name, arguments, actor),
+            backoff=BUSY_RETRIES,
+            retry_on=lambda error: isinstance(error, GatewayBusy),
+            requested_delay=lambda error: error.retry_after if isinstance(error, GatewayBusy) else None,
+            on_retry=lambda error, delay: log.info("gateway_busy", tool=name, retry_in=delay),
+        )
+
+    async def _call_across_a_drop(self, name: str, arguments: Mapping[str, Any], actor: Actor) -> ToolOutcome:
+        try:
+            return await retrying(
+                lambda: self._call_once(name, arguments, actor),
+                backoff=_AFTER_A_DROP,
+                retry_on=lambda error: isinstance(error, MCPError) and error.code == CONNECTION_CLOSED,
+            )
+        except MCPError as error:
+            raise self._map_error(error) from None
+
+    async def _call_once(self, name: str, arguments: Mapping[str, Any], actor: Actor) -> ToolOutcome:
+        client = await self._connected_client()
+        with acting_as(actor), noting_busy() as busy:
             try:
-                with acting_as(actor):
-                    result = await client.call_tool(name, dict(arguments), read_timeout_seconds=self._call_timeout)
-            except MCPError as error:
-                if error.code == CONNECTION_CLOSED and attempt == 1:
-                    continue  # the connection died under us; the supervisor is already reconnecting
-                raise self._map_error(error) from None
+                result = await client.call_tool(name, dict(arguments), read_timeout_seconds=self._call_timeout)
+            except MCPError:
+                if busy.retry_after is not None:
+                    sentence = f"the gateway is busy and asked to be called again in {busy.retry_after:g} s"
+                    raise GatewayBusy(sentence, busy.retry_after) from None
+                raise
             except (RuntimeError, ValidationError) as error:
                 raise GatewayRefused(f"the gateway's answer for {name} was malformed: {error}") from None
-            return outcome_from_sdk(result)
-        raise GatewayUnavailable("the gateway connection keeps dropping")
+        return outcome_from_sdk(result)
 
     async def _connected_client(self) -> Client:
         if not await self.wait_ready(self._connect_wait):
@@ -153,20 +174,22 @@ class GatewayClient:
         return GatewayRefused(error.message)
 
     async def _supervise(self) -> None:
-        delay = self._backoff.initial
+        # Not `retrying`: a waiting request cuts the pause short, and a connection that held starts the
+        # backoff over. The delays are the shared `Backoff`'s.
+        delays = self._backoff.delays()
         while True:
             self._connected_at = None
             try:
                 await self._run_connection()
             except Exception as error:
                 self.last_error = self._refusal or describe_error(error)
-                log.warning("gateway_disconnected", error=self.last_error, retry_in=round(delay, 2))
             self._set_down()
             self._end_attempt()
             if self._connected_at is not None and time.monotonic() - self._connected_at > _STABLE_SECONDS:
-                delay = self._backoff.initial
+                delays = self._backoff.delays()
+            delay = next(delays)
+            log.warning("gateway_disconnected", error=self.last_error, retry_in=round(delay, 2))
             await self._pause(delay)
-            delay = min(delay * 2, self._backoff.maximum)
 
     async def _pause(self, delay: float) -> None:
         """Back off for `delay` seconds, or less when a request is waiting for the gateway."""
