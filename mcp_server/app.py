@@ -34,6 +34,10 @@ from mcp_server.registry import GatewayServer, ToolRegistry, ToolSpec
 from mcp_server.services import GatewayServices, Seams, open_services
 from mcp_server.settings import GatewaySettings
 from mcp_server.tools import READ_TOOLS
+from mcp_server.tools_events import EVENT_TOOLS
+from mcp_server.tools_finance import FINANCE_TOOLS
+from mcp_server.tools_ops import OPS_TOOLS
+from mcp_server.tools_people import PEOPLE_TOOLS
 
 INSTRUCTIONS = (
     "Art Battle operations data: events, live voting, auctions and artist payouts. Find an event's eid with "
@@ -87,7 +91,8 @@ def build_gateway(settings: GatewaySettings, seams: Seams | None = None) -> Gate
         log_level="WARNING",
         request_state_security=_request_state_security(settings),
     )
-    registry.register(server, READ_TOOLS)
+    for tools in (READ_TOOLS, EVENT_TOOLS, PEOPLE_TOOLS, FINANCE_TOOLS, OPS_TOOLS):
+        registry.register(server, tools)
     if settings.enable_mutating_tools:
         registry.register(server, PAYMENT_TOOLS)
     gateway = Gateway(settings, metrics, server, registry, health, seams)
