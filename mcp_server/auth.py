@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import yaml
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_server.errors import ConfigurationError
+from mcp_server.http_errors import send_json_error
 
 # read: events, voting, auction; people: masked personal data; finance: earned, owed, paid, payout readiness;
 # payments: moving money; ops: the gateway's own activity.
@@ -205,16 +205,5 @@ class BearerAuthMiddleware:
 
 
 async def _unauthorized(send: Send) -> None:
-    body = json.dumps({"error": "invalid_token", "error_description": "a valid bearer token is required"}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 401,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"www-authenticate", b'Bearer realm="abcodex-gateway", error="invalid_token"'),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    challenge = (b"www-authenticate", b'Bearer realm="abcodex-gateway", error="invalid_token"')
+    await send_json_error(send, 401, "invalid_token", "a valid bearer token is required", [challenge])

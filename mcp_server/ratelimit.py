@@ -8,7 +8,6 @@ The probes are never limited: a kubelet must not be told to back off.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections import OrderedDict
@@ -19,6 +18,7 @@ import structlog
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_server.auth import OPEN_PATHS, STATE_KEY, ClientIdentity
+from mcp_server.http_errors import send_json_error
 
 # Names come from the token registry, so the table holds a handful; the cap only guards a future
 # keying mistake (say, by a header) from growing it without bound.
@@ -104,21 +104,10 @@ def _whole_seconds(wait: float) -> int:
 
 async def _too_many_requests(send: Send, wait_seconds: float) -> None:
     retry_after = _whole_seconds(wait_seconds)
-    body = json.dumps(
-        {
-            "error": "rate_limited",
-            "error_description": f"Too many requests from this client; retry after {retry_after} s.",
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(retry_after).encode()),
-            ],
-        }
+    await send_json_error(
+        send,
+        429,
+        "rate_limited",
+        f"Too many requests from this client; retry after {retry_after} s.",
+        [(b"retry-after", str(retry_after).encode())],
     )
-    await send({"type": "http.response.body", "body": body})

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from mcp_server.auth import SCOPES
 from mcp_server.errors import ConfigurationError
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -108,6 +109,14 @@ class GatewaySettings(BaseSettings):
 
     def payment_daily_cap_for(self, currency: str) -> Decimal:
         return self.payment_daily_cap_per_currency.get(currency.upper(), self.payment_daily_cap_per_caller)
+
+    @field_validator("mcp_gateway_stdio_scopes", mode="after")
+    @classmethod
+    def _known_scopes(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - SCOPES)
+        if unknown:
+            raise ValueError(f"unknown scopes {unknown}; use any of {sorted(SCOPES)}")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

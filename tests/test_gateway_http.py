@@ -186,6 +186,9 @@ async def test_readiness_follows_the_database_down_and_back_up():
         ({"MCP_GATEWAY_AUTH": "none", "MCP_GATEWAY_HOST": "0.0.0.0"}, "MCP_GATEWAY_AUTH=none"),
         ({"ENABLE_MUTATING_TOOLS": "true", "DATABASE_URL": "postgresql://x@/y"}, "PAYMENT_CONFIRMATION_SECRET"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"MCP_GATEWAY_STDIO_SCOPES": "read,fnance"}, "MCP_GATEWAY_STDIO_SCOPES.*fnance"),
+        ({"PAYMENT_MAX_AMOUNT_PER_CURRENCY": "CAD=5000,AUDx=1"}, "PAYMENT_MAX_AMOUNT_PER_CURRENCY"),
+        ({"PAYMENT_DAILY_CAP_PER_CURRENCY": "CAD=-5"}, "PAYMENT_DAILY_CAP_PER_CURRENCY"),
     ],
 )
 def test_a_bad_setting_stops_start_up_naming_the_variable(
