@@ -37,8 +37,9 @@ lint: install ## ruff
 typecheck: install ## mypy --strict
 	$(RUN) mypy
 
-bench: install ## load tests on loopback: the gateway (ratios against a no-op tool) and the bot (ack latency, overhead)
+bench: install ## load tests on loopback: the gateway (ratios against a no-op tool; overload: shedding, probes) and the bot
 	$(RUN) python -m bench.gateway_bench
+	$(RUN) python -m bench.gateway_overload
 	$(RUN) python -m bench.bot_bench
 
 conformance: install ## MCP Inspector CLI and the MCP conformance suite against a local gateway

@@ -4,8 +4,9 @@ One embedded Postgres gets the demo data plus `--scale` data (AB5001 live: 3 rou
 weighted votes; a season of 300 past events). Each server configuration runs in its own process, so the load
 generator never shares the server's event loop; it sends raw JSON-RPC `tools/call` POSTs (bearer token, the
 2026-07-28 per-request form) at a fixed concurrency, bounded in count and time, after a warm-up whose first
-answer is checked in full. Four scenarios per server: the no-op, voting for all rounds (36 easels), voting
-for the open round (12 easels), and an echo of the all-rounds answer (the no-op with the answer's size), in
+answer is checked in full. Five scenarios on the production server: the no-op, voting for all rounds (36
+easels), voting for the open round (12 easels), an echo of the all-rounds answer (the no-op with the answer's
+size) and `get_event_summary` of the live event (the heaviest read added since; capped at 3 s a pass), in
 short rotating passes. Three server configurations, same code:
 
 - production: `LIVE_CACHE_SECONDS=1` (default) with single-flight coalescing;
@@ -162,7 +163,11 @@ class Bench:
         )
 
     async def one_pass(self, gateway: GatewayProcess, call: PreparedCall, result: ScenarioResult, calls: int) -> None:
-        time_cap = min(self.args.time_cap, max(1.0, self.deadline - time.monotonic()))
+        time_cap = min(
+            self.args.time_cap,
+            result.scenario.seconds_per_pass or self.args.time_cap,
+            max(1.0, self.deadline - time.monotonic()),
+        )
         queries, server_cpu = await gateway.voting_queries(self.session), gateway.cpu_seconds()
         postgres_cpu, client_cpu = postgres_cpu_seconds(self.postgres), time.process_time()
         measurement = await drive(

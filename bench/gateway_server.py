@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_server.app import Gateway, build_gateway
+from mcp_server.arguments import Eid, RoundNumber
 from mcp_server.cli import DrainingServer
 from mcp_server.domain.models import VotingStatus
 from mcp_server.live_cache import LiveCachePolicy
@@ -35,7 +36,7 @@ from mcp_server.logs import configure_logging
 from mcp_server.repository.live import VOTING_QUERY
 from mcp_server.services import Seams
 from mcp_server.settings import GatewaySettings
-from mcp_server.tools import Eid, RoundNumber, read_service
+from mcp_server.tools import read_service
 
 NOOP_TOOL = "bench_noop"
 ECHO_TOOL = "bench_echo"

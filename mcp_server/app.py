@@ -26,9 +26,12 @@ from mcp_server.auth import BearerAuthMiddleware, ClientIdentity, TokenRegistry
 from mcp_server.calls import ToolCallPolicy
 from mcp_server.errors import GatewayError
 from mcp_server.health import HealthChecks
+from mcp_server.jsonrpc_guard import JsonRpcGuard
 from mcp_server.live_cache import LiveAnswerSharing, SharedLoads
 from mcp_server.metrics import CONTENT_TYPE, GatewayMetrics
+from mcp_server.overload import OverloadShedding
 from mcp_server.payments.tools import PAYMENT_TOOLS
+from mcp_server.prompts import register_prompts
 from mcp_server.ratelimit import ClientRateLimit
 from mcp_server.registry import GatewayServer, ToolRegistry, ToolSpec
 from mcp_server.services import GatewayServices, Seams, open_services
@@ -72,10 +75,12 @@ def build_gateway(settings: GatewaySettings, seams: Seams | None = None) -> Gate
     async def lifespan(_: Any) -> AsyncIterator[GatewayServices]:
         async with open_services(settings, stdio_identity, health, seams) as services:
             metrics.watch_pool(services.db.stats)
+            metrics.watch_audit(services.audit.stats)
             try:
                 yield services
             finally:
                 metrics.watch_pool(None)
+                metrics.watch_audit(None)
 
     registry = ToolRegistry()
     server = GatewayServer(
@@ -95,6 +100,7 @@ def build_gateway(settings: GatewaySettings, seams: Seams | None = None) -> Gate
         registry.register(server, tools)
     if settings.enable_mutating_tools:
         registry.register(server, PAYMENT_TOOLS)
+    register_prompts(server, registry)
     gateway = Gateway(settings, metrics, server, registry, health, seams)
     gateway.startup = StartupGuard(_http_app(gateway))
     gateway.http_app = InFlightCounter(gateway.startup, gateway)
@@ -154,7 +160,9 @@ def _http_app(gateway: Gateway) -> ASGIApp:
         )
     )
     limited = ClientRateLimit(app, settings.mcp_gateway_rate_limit_per_second, settings.mcp_gateway_rate_limit_burst)
-    return TrimmedHeaders(BearerAuthMiddleware(limited, registry))
+    edge = TrimmedHeaders(BearerAuthMiddleware(JsonRpcGuard(limited), registry))
+    # Outermost: a request past the bound is refused before anything reads, checks or queues it.
+    return OverloadShedding(edge, settings.mcp_gateway_max_in_flight, gateway.metrics.requests_shed.inc)
 
 
 async def readiness_checks(gateway: Gateway) -> dict[str, dict[str, Any]]:

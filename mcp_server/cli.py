@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import secrets
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 import anyio
 import structlog
 import uvicorn
 from pydantic import SecretStr
+from starlette.types import ASGIApp
 
 from abcodex_common.serving import DrainingServer  # also imported from here by the bench
-from mcp_server.app import build_gateway
+from mcp_server.app import Gateway, build_gateway, readiness_checks
 from mcp_server.errors import ConfigurationError, GatewayError
 from mcp_server.logs import configure_logging
+from mcp_server.probes import LoopProbes, ProbedLifespan, ProbeListener
 from mcp_server.settings import GatewaySettings, load_settings
 
 _log = structlog.get_logger("abcodex.cli")
@@ -37,7 +42,17 @@ def _parser() -> argparse.ArgumentParser:
         "demo-data", help="add production-like load-test data (AB5001, a season) to the embedded demo database"
     )
     demo.add_argument("--scale", type=float, default=1.0, help="1 = 20,000 live votes and 300 past events")
+    tools = commands.add_parser("tools", help="list the tools the gateway registers, with their scopes")
+    tools.add_argument("--markdown", action="store_true", help="the full reference, as in docs/tools.md")
     return parser
+
+
+def print_tools(markdown: bool) -> None:
+    """The registered tools (no settings, database or network needed), as a list or as docs/tools.md."""
+    from mcp_server import tool_docs  # noqa: PLC0415 - keeps serving start-up lean
+
+    reference = asyncio.run(tool_docs.gateway_reference())
+    sys.stdout.write(tool_docs.markdown(reference) if markdown else tool_docs.tool_list(reference))
 
 
 def embedded_token(settings: GatewaySettings) -> str:
@@ -96,12 +111,14 @@ def _print_connect_info(settings: GatewaySettings, token: str | None) -> None:
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 
-def serve_http(settings: GatewaySettings) -> None:
+def serve_http(settings: GatewaySettings, server_options: Mapping[str, Any] | None = None) -> None:
+    """Serve MCP on the main port and the probes on their own; `server_options` (the bench) adds uvicorn's."""
     settings, token = _with_default_token(_with_embedded_payment_secret(settings))
     gateway = build_gateway(settings)
+    app, probe_listener = _with_probe_listener(settings, gateway)
     _print_connect_info(settings, token)
     config = uvicorn.Config(
-        gateway.http_app,
+        app,
         host=settings.mcp_gateway_host,
         port=settings.mcp_gateway_port,
         loop="uvloop",
@@ -111,15 +128,36 @@ def serve_http(settings: GatewaySettings) -> None:
         log_level="warning",
         timeout_graceful_shutdown=int(settings.mcp_gateway_drain_seconds),
         server_header=False,
+        **(server_options or {}),
     )
-    try:
-        DrainingServer(config).run()
-    except SystemExit:  # uvicorn exits with 3 when the lifespan fails; ours says why, with status 2
-        if gateway.startup.error is None:
-            raise
+    with probe_listener or contextlib.nullcontext():
+        try:
+            DrainingServer(config).run()
+        except SystemExit:  # uvicorn exits with 3 when the lifespan fails; ours says why, with status 2
+            if gateway.startup.error is None:
+                raise
     if gateway.startup.error is not None:
         raise gateway.startup.error  # said as one sentence by main(), exit status 2
     _log.info("gateway_exited", in_flight_left=len(gateway.in_flight))
+
+
+def _with_probe_listener(settings: GatewaySettings, gateway: Gateway) -> tuple[ASGIApp, ProbeListener | None]:
+    """The app with the probes' loop tasks in its lifespan, and their listener (None when the port is 0)."""
+    port = settings.mcp_gateway_probe_port
+    if port == 0:
+        return gateway.http_app, None
+    if port == settings.mcp_gateway_port:
+        raise ConfigurationError("MCP_GATEWAY_PROBE_PORT: must differ from MCP_GATEWAY_PORT (or be 0)")
+    probes = LoopProbes(lambda: readiness_checks(gateway), settings.mcp_gateway_loop_stall_seconds)
+    try:
+        listener = ProbeListener(probes, settings.mcp_gateway_host, port)
+    except ConfigurationError:
+        if "mcp_gateway_probe_port" in settings.model_fields_set:
+            raise  # chosen (the manifests set it): a port we cannot have is a start-up failure
+        # The default, taken: another gateway on this machine (tests, a second `make run`) has it.
+        _log.warning("probe_port_taken", port=port, served="main port only", set="MCP_GATEWAY_PROBE_PORT")
+        return gateway.http_app, None
+    return ProbedLifespan(gateway.http_app, probes), listener
 
 
 def serve_stdio(settings: GatewaySettings) -> None:
@@ -135,6 +173,9 @@ def serve_stdio(settings: GatewaySettings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "tools":
+        print_tools(args.markdown)
+        return 0
     try:
         settings = load_settings()
         configure_logging(settings.log_level, "json" if args.stdio else settings.log_format)

@@ -115,7 +115,7 @@ async def open_services(
         payments = build_payment_service(settings, db) if settings.enable_mutating_tools else None
         if payments is not None:
             stack.push_async_callback(payments.close)
-        audit = AuditTrail(db)
+        audit = AuditTrail(db, settings.audit_buffer_rows, settings.mcp_gateway_drain_seconds)
         services = GatewayServices(
             settings, db, ReadService(db, policy.max_age), payments, audit, live_answers(policy), stdio_identity
         )

@@ -45,6 +45,12 @@ class GatewaySettings(BaseSettings):
     # Per-client token bucket at the HTTP edge: one client cannot take the pool that payments also need.
     mcp_gateway_rate_limit_per_second: float = Field(default=50.0, gt=0, le=100_000)
     mcp_gateway_rate_limit_burst: int = Field(default=200, ge=1, le=1_000_000)
+    # Overload: past this many /mcp requests at once a new one gets 503 + Retry-After at the edge instead of
+    # queueing (docs/benchmarks.md, "Overload", measured the default). Probes answer on their own port from a
+    # thread (0 disables it); liveness fails only when the event loop has not run for the stall threshold.
+    mcp_gateway_max_in_flight: int = Field(default=64, ge=1, le=100_000)
+    mcp_gateway_probe_port: int = Field(default=8082, ge=0, le=65535)
+    mcp_gateway_loop_stall_seconds: float = Field(default=10.0, ge=1, le=300)
 
     database_url: SecretStr | None = None
     abcodex_data_dir: Path = Field(default_factory=_default_data_dir)
@@ -55,6 +61,8 @@ class GatewaySettings(BaseSettings):
     db_statement_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
     live_cache_seconds: float = Field(default=1.0, ge=0, le=60)
+    # Audit rows kept while Postgres is away; beyond it the oldest are dropped (and counted).
+    audit_buffer_rows: int = Field(default=10_000, ge=1, le=1_000_000)
 
     enable_mutating_tools: bool = False
     stripe_canada_secret_key: SecretStr | None = None

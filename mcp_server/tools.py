@@ -7,19 +7,18 @@ are; `GatewayServer` turns each into one sentence by its type (mcp_server.tool_e
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
+from mcp_server.arguments import Eid, OptionalDate, OptionalEid, OptionalProfileId, RoundNumber, SearchText
 from mcp_server.context import services_of
 from mcp_server.domain import models as m
-from mcp_server.domain.reads import MAX_ROUNDS, ReadService
+from mcp_server.domain.reads import ReadService
 from mcp_server.registry import ToolSpec
 
-Eid = Annotated[str, Field(min_length=2, max_length=20, description="Event id such as AB4001 (any case).")]
-RoundNumber = Annotated[int | None, Field(ge=1, le=MAX_ROUNDS, description="Only this round; omit for all.")]
 MAX_OWED_LINES = 200
 
 
@@ -57,10 +56,10 @@ async def get_payment_summary(eid: Eid, ctx: Context) -> m.PaymentSummary:
 
 async def _list_events(
     ctx: Context,
-    query: Annotated[str | None, Field(max_length=100, description="Words in the event name or eid.")] = None,
-    city: Annotated[str | None, Field(max_length=80, description="City name (prefix, any case).")] = None,
-    from_: Annotated[date | None, Field(alias="from", description="Events ending on or after this date.")] = None,
-    to: Annotated[date | None, Field(description="Events starting on or before this date.")] = None,
+    query: Annotated[str | None, SearchText(100), Field(description="Words in the event name or eid.")] = None,
+    city: Annotated[str | None, SearchText(80), Field(description="City name (prefix, any case).")] = None,
+    from_: Annotated[OptionalDate, Field(alias="from", description="Events ending on or after this date.")] = None,
+    to: Annotated[OptionalDate, Field(description="Events starting on or before this date.")] = None,
     limit: Annotated[int, Field(ge=1, le=50, description="At most this many events.")] = 20,
 ) -> m.EventList:
     """Find events by name, eid, city or dates; nearest to today first. Staff rarely remember eids: use
@@ -83,10 +82,9 @@ list_events.__name__ = list_events.__qualname__ = "list_events"
 
 async def get_artist_owed(
     ctx: Context,
-    eid: Annotated[str | None, Field(max_length=20, description="Only this event; omit for all events.")] = None,
+    eid: Annotated[OptionalEid, Field(description="Only this event; omit for all events.")] = None,
     artist_profile_id: Annotated[
-        str | None,
-        Field(pattern=r"^[0-9a-fA-F-]{36}$", description="Only this artist (artist_profile_id uuid)."),
+        OptionalProfileId, Field(description="Only this artist (artist_profile_id uuid).")
     ] = None,
     limit: Annotated[int, Field(ge=1, le=MAX_OWED_LINES, description="At most this many lines.")] = 50,
 ) -> m.ArtistOwed:

@@ -4,7 +4,9 @@
 #   1. MCP Inspector CLI against a gateway with bearer auth: tools/list, a tools/call with a known answer
 #      (AB4001 round 2 is led by easel 2), a call that must come back as a tool error (AB9999), and a wrong
 #      token that must be refused. tools/list and the happy call run in both protocol eras (2025-11-25
-#      initialize handshake and the 2026-07-28 per-request protocol).
+#      initialize handshake and the 2026-07-28 per-request protocol). Then every tool the gateway lists is
+#      called once with its sample arguments from TOOL_SAMPLES (a listed tool the table lacks is skipped and
+#      named), and every prompt it lists is listed and fetched, in both eras.
 #   2. The MCP conformance suite (`--suite all`) at spec versions 2025-11-25 and 2026-07-28 against a second
 #      gateway, unauthenticated on loopback (the suite has no auth option). Every check must pass except the
 #      ones listed in scripts/conformance-expected-failures.txt; a listed entry that passes again is an error
@@ -29,7 +31,33 @@ SPEC_VERSIONS=(2025-11-25 2026-07-28)
 EXPECTED_FILE="${MCP_CONFORMANCE_EXPECTED_FAILURES:-$ROOT/scripts/conformance-expected-failures.txt}"
 OUT="${CONFORMANCE_OUT:-$ROOT/build/conformance}"
 START_TIMEOUT="${MCP_CONFORMANCE_START_TIMEOUT:-90}"
-EXPECTED_TOOLS=(get_event_details get_live_voting_status get_auction_status get_payment_summary list_events get_artist_owed)
+EXPECTED_TOOLS=(get_event_details get_live_voting_status get_auction_status get_payment_summary list_events get_artist_owed
+    get_gateway_activity)
+EXPECTED_PROMPTS=(post_event_report payout_run live_event_check)
+# One call per tool the gateway lists, with these arguments (JSON, passed verbatim). A tool listed but missing
+# here is skipped with a message naming it: add its row. The demo data: AB4001 live, AB4002 finished, AB4004
+# upcoming; Sofia Marchetti is owed at AB4002.
+TOOL_SAMPLES='{
+  "list_events": {"query": "Toronto"},
+  "get_event_details": {"eid": "AB4001"},
+  "get_live_voting_status": {"eid": "AB4001"},
+  "get_auction_status": {"eid": "AB4001"},
+  "get_event_readiness": {"eid": "AB4004"},
+  "get_event_summary": {"eid": "AB4002"},
+  "get_event_roster": {"eid": "AB4001"},
+  "get_vote_breakdown": {"eid": "AB4001"},
+  "get_bid_history": {"eid": "AB4001"},
+  "find_artists": {"query": "Sofia"},
+  "find_people": {"query": "Sofia"},
+  "get_payment_summary": {"eid": "AB4002"},
+  "get_artist_owed": {"eid": "AB4002"},
+  "get_artist_history": {"artist": "Sofia Marchetti"},
+  "get_payment_ledger": {"eid": "AB4002"},
+  "get_payout_readiness": {"eid": "AB4002"},
+  "get_payment_health": {"eid": "AB4002"},
+  "get_exchange_rates": {},
+  "get_gateway_activity": {"hours": 24}
+}'
 export UV_SYSTEM_CERTS="${UV_SYSTEM_CERTS:-1}"
 UV="${UV:-$(command -v uv 2>/dev/null || echo "$HOME/.local/bin/uv")}"
 if [[ -n "${MCP_CONFORMANCE_GATEWAY_CMD:-}" ]]; then
@@ -154,6 +182,7 @@ start_gateway() { # start_gateway NAME PORT AUTH [TOKEN]
     local -a env_args=(
         -u DATABASE_URL -u MCP_GATEWAY_TOKENS_FILE -u MCP_GATEWAY_AUTH_TOKEN -u ENABLE_MUTATING_TOOLS
         MCP_GATEWAY_HOST=127.0.0.1 "MCP_GATEWAY_PORT=$port" "ABCODEX_DATA_DIR=$dir/data" "MCP_GATEWAY_AUTH=$auth"
+        MCP_GATEWAY_PROBE_PORT=0 # probes on the main port: two gateways side by side must not share a probe port
     )
     [[ -n "$token" ]] && env_args+=("MCP_GATEWAY_AUTH_TOKEN=$token")
     if command -v setsid >/dev/null; then
@@ -271,6 +300,22 @@ elif check == "tool_error":
     assert "AB9999" in text and "Traceback" not in text, f"message {text!r}"
     assert error()["code"] == "tool_is_error", error()
     print(f"isError: {text}")
+elif check == "answered":
+    r = result()
+    text = " ".join(c.get("text", "") for c in r.get("content", []))
+    assert r.get("isError") is False, f"isError is {r.get('isError')}: {text[:200]}"
+    assert isinstance(r.get("structuredContent"), dict), "no structuredContent"
+    print(f"{len(r['structuredContent'])} fields: {', '.join(list(r['structuredContent'])[:6])}")
+elif check == "prompts":
+    names = [p["name"] for p in result()["prompts"]]
+    missing = [name for name in os.environ["MCP_EXPECTED_PROMPTS"].split() if name not in names]
+    assert not missing, f"missing prompts {missing}; listed {names}"
+    print(f"{len(names)} prompts: {', '.join(names)}")
+elif check == "prompt":
+    messages = result()["messages"]
+    text = messages[0]["content"]["text"]
+    assert len(messages) == 1 and "AB4002" in text and "1. " in text, f"prompt text {text[:200]!r}"
+    print(f"{len(text.splitlines())} lines, first tool: {text.split('1. ', 1)[1].split()[0]}")
 elif check == "refused":
     e = error()
     assert e["code"] == "auth_required" and "invalid_token" in e["message"], e
@@ -278,14 +323,38 @@ elif check == "refused":
 else:
     sys.exit(f"unknown check {check}")
 PY
-export MCP_EXPECTED_TOOLS="${EXPECTED_TOOLS[*]}"
+export MCP_EXPECTED_TOOLS="${EXPECTED_TOOLS[*]}" MCP_EXPECTED_PROMPTS="${EXPECTED_PROMPTS[*]}"
 
 for era in legacy modern; do
-    inspect "tools/list ($era era) lists the six tools" 0 tools -- \
+    inspect "tools/list ($era era) lists the tools" 0 tools -- \
         "$URL_AUTH" "${AUTH[@]}" --protocol-era "$era" --method tools/list
+    LISTED_TOOLS="$OUT/inspector/$n.out"
     inspect "get_live_voting_status eid=ab4001 ($era era): round 2 led by easel 2" 0 leader -- \
         "$URL_AUTH" "${AUTH[@]}" --protocol-era "$era" --method tools/call --tool-name get_live_voting_status --tool-arg eid=ab4001
+    inspect "prompts/list ($era era) lists the three prompts" 0 prompts -- \
+        "$URL_AUTH" "${AUTH[@]}" --protocol-era "$era" --method prompts/list
+    for prompt in "${EXPECTED_PROMPTS[@]}"; do
+        inspect "prompts/get $prompt eid=AB4002 ($era era)" 0 prompt -- \
+            "$URL_AUTH" "${AUTH[@]}" --protocol-era "$era" --method prompts/get --prompt-name "$prompt" --prompt-args eid=AB4002
+    done
 done
+# Every listed tool once, with its sample arguments: "name<TAB>json", or "name<TAB>-" when the table lacks it.
+while IFS=$'\t' read -r tool arguments; do
+    if [[ "$arguments" == "-" ]]; then
+        log "inspector: skip  tools/call $tool: no sample arguments in TOOL_SAMPLES (scripts/mcp-conformance.sh)"
+        INSPECTOR_RESULTS+=("skip|tools/call $tool|-|no sample arguments: add a row to TOOL_SAMPLES")
+        continue
+    fi
+    inspect "tools/call $tool $arguments" 0 answered -- \
+        "$URL_AUTH" "${AUTH[@]}" --method tools/call --tool-name "$tool" --tool-args-json "$arguments"
+done < <(TOOL_SAMPLES="$TOOL_SAMPLES" python3 - "$LISTED_TOOLS" <<'PY'
+import json, os, sys
+samples = json.loads(os.environ["TOOL_SAMPLES"])
+for tool in json.load(open(sys.argv[1]))["result"]["tools"]:
+    name = tool["name"]
+    print(f"{name}\t{json.dumps(samples[name]) if name in samples else '-'}")
+PY
+)
 inspect "get_live_voting_status eid=AB9999 is a tool error" 5 tool_error -- \
     "$URL_AUTH" "${AUTH[@]}" --method tools/call --tool-name get_live_voting_status --tool-arg eid=AB9999
 inspect "wrong bearer token is refused" 3 refused -- \

@@ -69,7 +69,7 @@ async def test_each_failure_reads_as_the_sentence_its_type_calls_for(postgres: P
     assert crash.is_error and crash.content[0].text == f"crashes {unexpected}"
     assert refused.is_error and refused.content[0].text == f"refused_by_postgres {unexpected}"
     assert mistake.content[0].text == "AB9 is not one we can use; try AB4001."
-    assert invalid.content[0].text == "Invalid argument 'eid': String should have at most 20 characters."
+    assert invalid.content[0].text == "`eid` is too long: at most 20 characters."
 
 
 async def test_a_read_token_neither_lists_nor_calls_finance_tools(postgres: PostgresForTests, tmp_path: Path):

@@ -15,18 +15,35 @@ async def call(gateway: RunningGateway, tool: str, arguments: dict[str, Any], mo
         return await client.call_tool(tool, arguments)
 
 
+# The catalog's tools (shared/design/TOOL-CATALOG.md): the first six and the thirteen added.
+CATALOG_READ_TOOLS = {
+    "list_events",
+    "get_event_details",
+    "get_live_voting_status",
+    "get_auction_status",
+    "get_payment_summary",
+    "get_artist_owed",
+    "get_event_readiness",
+    "get_event_summary",
+    "get_event_roster",
+    "get_vote_breakdown",
+    "get_bid_history",
+    "find_artists",
+    "get_artist_history",
+    "find_people",
+    "get_payment_ledger",
+    "get_payout_readiness",
+    "get_payment_health",
+    "get_exchange_rates",
+    "get_gateway_activity",
+}
+
+
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
 async def test_tools_are_listed_with_schemas_and_read_only_annotations(demo_gateway: RunningGateway, mode: str):
     async with demo_gateway.client(mode=mode) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-    assert set(tools) == {
-        "get_event_details",
-        "get_live_voting_status",
-        "get_auction_status",
-        "get_payment_summary",
-        "list_events",
-        "get_artist_owed",
-    }
+    assert set(tools) == CATALOG_READ_TOOLS  # the payment tool is off on this gateway
     for tool in tools.values():
         assert tool.output_schema is not None and tool.output_schema["type"] == "object"
         assert tool.annotations is not None
@@ -183,14 +200,14 @@ async def test_free_text_from_the_database_is_returned_as_data(demo_gateway: Run
     [
         ("get_event_details", {"eid": "AB4005"}, "There is no event AB4005; did you mean AB4004, AB4003, AB4002?"),
         ("get_event_details", {"eid": "AB9999"}, "There is no event AB9999; use list_events to find one."),
-        ("get_event_details", {"eid": "!!"}, "'!!' is not an event id;"),
-        ("get_live_voting_status", {"eid": "AB4001", "round": 11}, "Invalid argument 'round'"),
+        ("get_event_details", {"eid": "!!"}, "`eid` must look like AB4001"),
+        ("get_live_voting_status", {"eid": "AB4001", "round": 11}, "`round` must be at most 10."),
         ("get_live_voting_status", {"eid": "AB4004", "round": 4}, "AB4004 has no round 4; its rounds are [1, 2, 3]."),
-        ("get_live_voting_status", {"eid": "AB4001", "round": 0}, "Invalid argument 'round'"),
+        ("get_live_voting_status", {"eid": "AB4001", "round": 0}, "`round` must be at least 1."),
         ("get_auction_status", {"eid": "AB40011"}, "There is no event AB40011; did you mean AB4001"),
         ("list_events", {"from": "2026-12-01", "to": "2026-11-01"}, "'to' is before 'from'"),
-        ("list_events", {"limit": 500}, "Invalid argument 'limit'"),
-        ("get_artist_owed", {"artist_profile_id": "nope"}, "Invalid argument 'artist_profile_id'"),
+        ("list_events", {"limit": 500}, "`limit` must be at most 50."),
+        ("get_artist_owed", {"artist_profile_id": "nope"}, "`artist_profile_id` is not a valid id"),
     ],
 )
 async def test_bad_input_is_one_clear_sentence_and_an_error_result(

@@ -39,6 +39,7 @@ GATEWAY_NEEDS = {
     "MCP_GATEWAY_TOKENS_FILE",
     "MCP_GATEWAY_ALLOWED_HOSTS",
     "MCP_GATEWAY_DRAIN_SECONDS",
+    "MCP_GATEWAY_PROBE_PORT",
     "DATABASE_URL",
     "STRIPE_CANADA_SECRET_KEY",
     "STRIPE_INTL_SECRET_KEY",
@@ -170,13 +171,18 @@ def test_every_overlay_renders_both_namespaces_and_the_seven_deployments(rendere
 
 def test_gateway_listens_where_the_code_and_its_service_say(rendered, secrets_template):
     default_port = GatewaySettings.model_fields["mcp_gateway_port"].default
-    assert default_port == 8081
+    probe_port = GatewaySettings.model_fields["mcp_gateway_probe_port"].default
+    assert (default_port, probe_port) == (8081, 8082)
     for env, manifest in _each_env(rendered):
         gateway = _pod(manifest, "orchestration-supervisor")["containers"][0]
         assert gateway["command"] == ["abcodex-gateway"]
-        assert gateway["ports"] == [{"name": "http", "containerPort": default_port, "protocol": "TCP"}]
+        assert gateway["ports"] == [
+            {"name": "http", "containerPort": default_port, "protocol": "TCP"},
+            {"name": "probes", "containerPort": probe_port, "protocol": "TCP"},
+        ]
         settings = _environment(manifest, gateway, secrets_template)
         assert settings["MCP_GATEWAY_PORT"] == str(default_port)
+        assert settings["MCP_GATEWAY_PROBE_PORT"] == str(probe_port)
         assert settings["MCP_GATEWAY_HOST"] == "0.0.0.0"
         service = _one(manifest, "Service", "orchestration-supervisor")
         assert service["spec"]["ports"][0]["port"] == default_port, env
@@ -242,12 +248,25 @@ def test_execution_runners_keep_the_topology_but_schedule_no_pods(rendered):
 
 
 def test_running_processes_are_probed_on_healthz_and_readyz(rendered):
+    # The gateway answers its probes on a listener of their own, which a burst on the main port cannot delay.
+    probe_ports = {"orchestration-supervisor": "probes", "orchestration-api": "http"}
     for _env, manifest in _each_env(rendered):
-        for deployment in ("orchestration-supervisor", "orchestration-api"):
+        for deployment, port in probe_ports.items():
             container = _pod(manifest, deployment)["containers"][0]
-            assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
-            assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
-            assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
+            assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": port}
+            assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": port}
+            assert container["startupProbe"]["httpGet"] == {"path": "/healthz", "port": port}
+
+
+def test_the_gateways_probes_give_up_within_a_second_and_liveness_waits_past_a_stalled_loop(rendered):
+    stall = GatewaySettings.model_fields["mcp_gateway_loop_stall_seconds"].default
+    for env, manifest in _each_env(rendered):
+        gateway = _pod(manifest, "orchestration-supervisor")["containers"][0]
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+            assert gateway[probe]["timeoutSeconds"] <= 1, (env, probe)
+        liveness = gateway["livenessProbe"]
+        # /healthz turns 503 only after `stall` seconds without the loop; a restart needs that many failures more.
+        assert liveness["periodSeconds"] * liveness["failureThreshold"] >= stall, env
 
 
 def test_every_pod_runs_non_root_on_a_read_only_root_without_privileges(rendered):

@@ -158,7 +158,7 @@ async def test_a_forged_token_is_refused(setup: PaymentsSetup):
         (pay_args(currency="USD"), "AB4002 pays in CAD; the amount must be in CAD, not USD."),
         (pay_args(artist=NOOR, amount="10"), "Noor Haddad cannot be paid yet"),
         (pay_args(eid="AB4005"), "There is no event AB4005; did you mean"),
-        (pay_args(amount="0"), "Invalid argument 'amount'"),
+        (pay_args(amount="0"), "`amount` must be more than 0."),
         (pay_args(amount="6000"), "6000 CAD is above the per-payment limit of 5000"),
     ],
 )

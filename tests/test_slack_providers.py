@@ -92,8 +92,8 @@ async def test_anthropic_offers_the_schema_and_returns_parallel_tool_calls(claud
         turn = await provider.complete(request(tools=(VOTING, DOTTED)))
     finally:
         await provider.aclose()
-    sent = claude.requests[0].body["tools"]
-    assert sent[0]["input_schema"]["properties"]["eid"]["type"] == "string"
+    sent = {tool["name"]: tool for tool in claude.requests[0].body["tools"]}
+    assert sent["get_live_voting_status"]["input_schema"]["properties"]["eid"]["type"] == "string"
     assert [c.name for c in turn.tool_calls] == ["get_live_voting_status", "events.search"]
     assert turn.tool_calls[0].arguments == {"eid": "AB4001"}
     assert turn.usage.input_tokens > 0
@@ -145,7 +145,7 @@ async def test_openai_offers_strict_functions_and_parses_parallel_tool_calls(gpt
         turn = await provider.complete(request(tools=(VOTING, DOTTED)))
     finally:
         await provider.aclose()
-    function = gpt.requests[0].body["tools"][0]["function"]
+    function = next(t["function"] for t in gpt.requests[0].body["tools"] if t["function"]["name"] == VOTING.name)
     assert function["strict"] is True and function["name"] == "get_live_voting_status"
     assert [c.name for c in turn.tool_calls] == ["get_live_voting_status", "events.search"]
     assert turn.tool_calls[0].arguments == {"eid": "AB4001"}

@@ -9,12 +9,18 @@ from mcp_server.errors import InvalidArgument
 _EID = re.compile(r"^[A-Z]{2,4}\d{1,6}$")
 
 
+def eid_or_none(raw: str) -> str | None:
+    """The eid `raw` means (upper-cased, without spaces or dashes), or None when it cannot be one."""
+    eid = raw.strip().upper().replace(" ", "").replace("-", "")
+    return eid if _EID.fullmatch(eid) else None
+
+
 def normalize_eid(raw: str) -> str:
     """Upper-case and strip an eid; refuse what cannot be one with a sentence the model can act on."""
-    eid = raw.strip().upper().replace(" ", "").replace("-", "")
-    if not _EID.match(eid):
+    eid = eid_or_none(raw)
+    if eid is None:
         raise InvalidArgument(
-            f"{raw!r} is not an event id; event ids look like AB4001 (use list_events to search by name or city)."
+            f"{raw[:40]!r} is not an event id; event ids look like AB4001 (use list_events to search by name or city)."
         )
     return eid
 

@@ -13,7 +13,6 @@ Who confirms, by client:
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from mcp.server.mcpserver import Context
@@ -21,6 +20,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ElicitRequest, ElicitRequestFormParams, ElicitResult, InputRequiredResult, ToolAnnotations
 from pydantic import Field
 
+from mcp_server.arguments import Amount, CurrencyCode, Eid, ProfileId, SearchText
 from mcp_server.auth import ClientIdentity
 from mcp_server.calls import caller_of
 from mcp_server.context import services_of
@@ -97,17 +97,15 @@ async def _answered(
 
 
 async def process_artist_payment(
-    eid: Annotated[str, Field(min_length=2, max_length=20, description="Event id such as AB4002.")],
-    artist_profile_id: Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{36}$", description="The artist's profile id.")],
-    amount: Annotated[
-        Decimal, Field(gt=0, max_digits=12, decimal_places=2, description="Amount in the event's currency.")
-    ],
-    currency: Annotated[str, Field(pattern=r"^[A-Za-z]{3}$", description="ISO currency code of the event.")],
+    eid: Annotated[Eid, Field(description="Event id such as AB4002.")],
+    artist_profile_id: Annotated[ProfileId, Field(description="The artist's profile id.")],
+    amount: Annotated[Amount, Field(description="Amount in the event's currency.")],
+    currency: Annotated[CurrencyCode, Field(description="ISO currency code of the event.")],
     ctx: Context,
     confirmation_token: Annotated[
         str | None,
+        SearchText(2000),
         Field(
-            max_length=2000,
             description=(
                 "Omit to get a preview. Only a client that asks the person itself gets a token; send it back, with "
                 "exactly the same arguments, only after the person has explicitly confirmed the preview."

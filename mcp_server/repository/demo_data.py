@@ -10,6 +10,7 @@ fixed, and ids are uuid5 of stable names, so tests can state exact expected numb
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -25,12 +26,32 @@ def demo_id(kind: str, key: str) -> uuid.UUID:
 
 @dataclass
 class DemoRows:
-    """Rows per table, in insertion order, as tuples matching `COLUMNS`."""
+    """Rows per table, in insertion order, as tuples matching `COLUMNS` or the columns a module declared.
+
+    Modules that add tables of their own `declare` them (loaded after `TABLE_ORDER`, in declaration order), and
+    `widen` a table with columns of their own by giving each existing row its values for them.
+    """
 
     rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def add(self, table: str, *values: Any) -> None:
         self.rows.setdefault(table, []).append(values)
+
+    def declare(self, table: str, columns: tuple[str, ...]) -> None:
+        self.columns.setdefault(table, columns)
+
+    def widen(self, table: str, extra: tuple[str, ...], values: Callable[[tuple[Any, ...]], tuple[Any, ...]]) -> None:
+        """Add `extra` columns to `table`: `values(row)` gives each existing row's values (its id is `row[0]`)."""
+        self.columns[table] = self.columns_of(table) + extra
+        self.rows[table] = [row + values(row) for row in self.rows.get(table, [])]
+
+    def columns_of(self, table: str) -> tuple[str, ...]:
+        return self.columns.get(table) or COLUMNS[table]
+
+    def tables(self) -> list[str]:
+        """Every table with rows to load, parents first."""
+        return [*TABLE_ORDER, *(table for table in self.columns if table not in COLUMNS)]
 
 
 COLUMNS: dict[str, tuple[str, ...]] = {

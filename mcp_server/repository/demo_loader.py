@@ -10,7 +10,6 @@ import asyncpg
 
 from mcp_server.repository.demo_data import (
     ARTISTS,
-    COLUMNS,
     EVENTS,
     EXTRA_PAST_EVENTS,
     FINISHED_ART,
@@ -18,13 +17,14 @@ from mcp_server.repository.demo_data import (
     LIVE_BIDS,
     LIVE_VOTES,
     PAYOUTS,
-    TABLE_ORDER,
     UPCOMING_ART,
     VOTER_COUNT,
     DemoRows,
     EventSpec,
     demo_id,
 )
+from mcp_server.repository.demo_event_ops import add_event_operations
+from mcp_server.repository.demo_people_finance import add_people_and_finance
 
 _CURRENCY = {"Canada": "CAD", "Australia": "AUD", "USA": "USD"}
 _COUNTRY_CODE = {"Canada": "CA", "Australia": "AU", "USA": "US"}
@@ -250,15 +250,17 @@ def build_demo_rows(anchor: datetime | None = None) -> DemoRows:
     _add_finished_art(rows, anchor)
     _add_payouts(rows, anchor)
     _add_extra_events(rows, anchor)
+    add_people_and_finance(rows, anchor)
+    add_event_operations(rows, anchor)
     return rows
 
 
 async def copy_rows(connection: asyncpg.Connection, rows: DemoRows) -> None:
     """COPY every table's rows, parents first; cities/venues shared by events are deduplicated."""
-    for table in TABLE_ORDER:
+    for table in rows.tables():
         records = list(dict.fromkeys(rows.rows.get(table, [])))
         if records:
-            await connection.copy_records_to_table(table, records=records, columns=list(COLUMNS[table]))
+            await connection.copy_records_to_table(table, records=records, columns=list(rows.columns_of(table)))
 
 
 async def load_demo_data(connection: asyncpg.Connection, anchor: datetime | None = None) -> bool:

@@ -32,6 +32,8 @@ import asyncpg
 
 from mcp_server.repository.demo_data import DemoRows, demo_id
 from mcp_server.repository.demo_loader import copy_rows
+from mcp_server.repository.demo_scale_event_ops import add_event_operations_at_scale
+from mcp_server.repository.demo_scale_people_finance import add_people_and_finance_at_scale
 
 LIVE_EID = "AB5001"
 ROUNDS = 3
@@ -381,6 +383,8 @@ async def load_scale_data(
     if await connection.fetchval("SELECT 1 FROM events WHERE eid = $1", LIVE_EID):
         return {}
     rows = build_scale_rows(scale, anchor)
+    add_event_operations_at_scale(rows, LIVE_EID)
+    add_people_and_finance_at_scale(rows, LIVE_EID, anchor)
     existing = {record["id"] for record in await connection.fetch("SELECT id FROM cities")}
     rows.rows["cities"] = [row for row in rows.rows["cities"] if row[0] not in existing]
     async with connection.transaction():

@@ -16,7 +16,7 @@ from decimal import Decimal
 import asyncpg
 
 from mcp_server.errors import DuplicatePayout
-from mcp_server.repository.payouts import owed_line
+from mcp_server.repository.payouts import ACCOUNT_PREFERENCE, ACCOUNTS_OF, owed_line
 from mcp_server.repository.pool import Database, Query
 from mcp_server.repository.rows import OwedLineRow
 
@@ -26,11 +26,10 @@ coalesce(p.metadata->>'destination_account', s.stripe_account_id) AS destination
 coalesce((p.metadata->>'outcome_unknown')::boolean, false) AS outcome_unknown
 """
 # Payouts written before the destination was recorded fall back to the artist's current account.
-_PAYOUT_FROM = """
+_PAYOUT_FROM = f"""
 FROM abcodex_payment_requests r JOIN artist_payments p ON p.id = r.payment_id
-LEFT JOIN LATERAL (SELECT a.stripe_account_id FROM artist_stripe_accounts a
-                   WHERE a.artist_profile_id = r.artist_profile_id
-                   ORDER BY a.payouts_enabled DESC NULLS LAST, a.stripe_account_id LIMIT 1) s
+LEFT JOIN LATERAL (SELECT sa.stripe_account_id FROM {ACCOUNTS_OF.format("r.artist_profile_id")} sa
+                   ORDER BY {ACCOUNT_PREFERENCE} LIMIT 1) s
        ON p.metadata->>'destination_account' IS NULL
 """
 _EXISTING = Query("ledger.existing", f"SELECT {_PAYOUT_COLUMNS} {_PAYOUT_FROM} WHERE r.idempotency_key = $1")

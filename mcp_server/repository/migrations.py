@@ -47,12 +47,12 @@ async def apply_migrations(connection: asyncpg.Connection, sets: tuple[Migration
     return applied_now
 
 
-RECOMMENDED_INDEXES_FILE = "0002_query_indexes.sql"
-
-
 def recommended_index_statements() -> list[str]:
-    """The production-shape index statements, rewritten to build CONCURRENTLY on a live database."""
-    sql = dict(migration_files("production"))[f"production/{RECOMMENDED_INDEXES_FILE}"]
-    statements = [s.strip() for s in sql.split(";") if s.strip() and not s.strip().startswith("--")]
-    cleaned = ["\n".join(line for line in s.splitlines() if not line.startswith("--")).strip() for s in statements]
-    return [s.replace("CREATE INDEX IF NOT EXISTS", "CREATE INDEX CONCURRENTLY IF NOT EXISTS") for s in cleaned if s]
+    """Every index statement of the production set (each file's index part, in file order), rewritten to build
+    CONCURRENTLY on a live database; the production tables themselves are never created there."""
+    statements: list[str] = []
+    for _, sql in migration_files("production"):
+        # Comment lines first: a statement's leading comment would otherwise hide its CREATE INDEX.
+        code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+        statements += [s.strip() for s in code.split(";") if s.strip().startswith("CREATE INDEX IF NOT EXISTS")]
+    return [s.replace("CREATE INDEX IF NOT EXISTS", "CREATE INDEX CONCURRENTLY IF NOT EXISTS") for s in statements]

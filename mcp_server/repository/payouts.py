@@ -4,7 +4,10 @@ owed = Σ over the artist's works in the event with art.status = 'paid' of
        coalesce(final_price, current_bid) × coalesce(events.artist_auction_portion, 0.5)
      − Σ gross_amount of the artist's artist_payments rows for that event whose status is not 'cancelled'.
 A payment row belongs to an event through its artwork, or (for payouts not tied to one work, such as the
-gateway's own) through metadata->>'event_id'.
+gateway's own) through metadata->>'event_id'. The legacy status 'completed' means paid. An artist is their
+canonical profile with every profile merged into it (`superseded_by` points at the canonical one), so works
+and payouts of a merged duplicate count for the canonical artist; asking for a duplicate answers for them too.
+Of an artist's Stripe accounts (over all their profiles) the one that counts is `ACCOUNT_PREFERENCE`'s first.
 """
 
 from __future__ import annotations
@@ -14,32 +17,48 @@ import asyncpg
 from mcp_server.repository.pool import Database, Query
 from mcp_server.repository.rows import OwedLineRow, OwedLinesRow, PaymentSummaryRow
 
-# $1 eid or NULL, $2 artist_profile_id or NULL
-_OWED_LINES_CTE = """
+ACCOUNT_PREFERENCE = "sa.payouts_enabled DESC NULLS LAST, sa.created_at DESC NULLS LAST, sa.id"
+"""Which of an artist's Stripe account rows counts: one that can receive payouts, then the newest."""
+ACCOUNTS_OF = """(SELECT sa.* FROM artist_stripe_accounts sa WHERE sa.artist_profile_id = {0}
+    UNION ALL SELECT sa.* FROM artist_profiles m JOIN artist_stripe_accounts sa ON sa.artist_profile_id = m.id
+              WHERE m.superseded_by = {0})"""
+"""Every Stripe account row of the artist whose canonical profile id is `{0}`, over all their profiles (two
+arms, so each is an index lookup)."""
+CANONICAL = "coalesce({0}.superseded_by, {0}.id)"
+"""The canonical profile of profile row `{0}`: a merged duplicate points at it, a current profile is it."""
+
+# $1 eid or NULL, $2 artist_profile_id (any profile of the artist) or NULL: one line per event and artist.
+OWED_LINES_CTE = f"""
 ev AS (
     SELECT id, eid, name, currency, coalesce(artist_auction_portion, 0.5) AS portion,
            stripe_account_region AS region, event_start_datetime AS starts_at
     FROM events WHERE $1::text IS NULL OR eid = $1
 ),
+target AS (SELECT {CANONICAL.format("ap")} AS id FROM artist_profiles ap WHERE ap.id = $2::uuid),
+members AS (
+    SELECT id FROM target
+    UNION ALL SELECT ap.id FROM artist_profiles ap JOIN target t ON ap.superseded_by = t.id
+),
 earned AS (
-    SELECT a.event_id, a.artist_id, sum(coalesce(a.final_price, a.current_bid, 0) * ev.portion) AS earned,
-           count(*) AS works_paid
-    FROM art a JOIN ev ON ev.id = a.event_id
-    WHERE a.status = 'paid' AND a.artist_id IS NOT NULL AND ($2::uuid IS NULL OR a.artist_id = $2)
-    GROUP BY a.event_id, a.artist_id
+    SELECT a.event_id, {CANONICAL.format("ap")} AS artist_id,
+           sum(coalesce(a.final_price, a.current_bid, 0) * ev.portion) AS earned, count(*) AS works_paid
+    FROM art a JOIN ev ON ev.id = a.event_id JOIN artist_profiles ap ON ap.id = a.artist_id
+    WHERE a.status = 'paid' AND ($2::uuid IS NULL OR a.artist_id IN (SELECT id FROM members))
+    GROUP BY 1, 2
 ),
 payment_rows AS (
-    SELECT coalesce(a.event_id, ev_meta.id) AS event_id, p.artist_profile_id AS artist_id, p.status,
+    SELECT coalesce(a.event_id, ev_meta.id) AS event_id, {CANONICAL.format("pp")} AS artist_id, p.status,
            p.gross_amount
     FROM artist_payments p
+    JOIN artist_profiles pp ON pp.id = p.artist_profile_id
     LEFT JOIN art a ON a.id = p.art_id
     LEFT JOIN ev ev_meta ON p.art_id IS NULL AND p.metadata->>'event_id' = ev_meta.id::text
-    WHERE $2::uuid IS NULL OR p.artist_profile_id = $2
+    WHERE $2::uuid IS NULL OR p.artist_profile_id IN (SELECT id FROM members)
 ),
 settled AS (
     SELECT pr.event_id, pr.artist_id,
            coalesce(sum(pr.gross_amount) FILTER (WHERE pr.status <> 'cancelled'), 0) AS settled,
-           coalesce(sum(pr.gross_amount) FILTER (WHERE pr.status = 'paid'), 0) AS paid,
+           coalesce(sum(pr.gross_amount) FILTER (WHERE pr.status IN ('paid', 'completed')), 0) AS paid,
            coalesce(sum(pr.gross_amount) FILTER (WHERE pr.status IN ('pending', 'processing')), 0) AS in_progress,
            coalesce(sum(pr.gross_amount) FILTER (WHERE pr.status = 'failed'), 0) AS failed
     FROM payment_rows pr JOIN ev ON ev.id = pr.event_id
@@ -57,9 +76,8 @@ lines AS (
     JOIN ev ON ev.id = coalesce(e.event_id, s.event_id)
     JOIN artist_profiles ap ON ap.id = coalesce(e.artist_id, s.artist_id)
     LEFT JOIN LATERAL (
-        SELECT sa.stripe_account_id, sa.payouts_enabled FROM artist_stripe_accounts sa
-        WHERE sa.artist_profile_id = ap.id
-        ORDER BY sa.payouts_enabled DESC NULLS LAST, sa.stripe_account_id LIMIT 1
+        SELECT sa.stripe_account_id, sa.payouts_enabled FROM {ACCOUNTS_OF.format("ap.id")} sa
+        ORDER BY {ACCOUNT_PREFERENCE} LIMIT 1
     ) acct ON true
 )
 """
@@ -67,13 +85,14 @@ lines AS (
 _PAYMENT_SUMMARY = Query(
     "payouts.summary",
     f"""
-WITH {_OWED_LINES_CTE}
+WITH {OWED_LINES_CTE}
 SELECT jsonb_build_object(
     'eid', ev.eid, 'name', ev.name, 'currency', ev.currency, 'region', ev.region, 'as_of', now(),
     'by_status', (SELECT coalesce(jsonb_agg(jsonb_build_object('status', status, 'count', n, 'total', total)
                                   ORDER BY status), '[]'::jsonb)
-                  FROM (SELECT pr.status, count(*) AS n, sum(pr.gross_amount) AS total
-                        FROM payment_rows pr WHERE pr.event_id = ev.id GROUP BY pr.status) st),
+                  FROM (SELECT CASE WHEN pr.status = 'completed' THEN 'paid' ELSE pr.status END AS status,
+                               count(*) AS n, sum(pr.gross_amount) AS total
+                        FROM payment_rows pr WHERE pr.event_id = ev.id GROUP BY 1) st),
     'artists', (SELECT coalesce(jsonb_agg(to_jsonb(l) ORDER BY l.owed DESC, l.artist_name), '[]'::jsonb)
                 FROM lines l))
 FROM ev
@@ -84,7 +103,7 @@ FROM ev
 _OWED_ACROSS_EVENTS = Query(
     "payouts.owed",
     f"""
-WITH {_OWED_LINES_CTE},
+WITH {OWED_LINES_CTE},
 owed AS (SELECT * FROM lines l WHERE l.owed <> 0)
 SELECT jsonb_build_object(
     'total', (SELECT count(*) FROM owed),
@@ -98,7 +117,7 @@ SELECT jsonb_build_object(
 )
 
 _OWED_ONE = f"""
-WITH {_OWED_LINES_CTE}
+WITH {OWED_LINES_CTE}
 SELECT to_jsonb(l) FROM lines l
 """
 

@@ -50,6 +50,7 @@ def translated_errors(what: str) -> Iterator[None]:
         TimeoutError,
         asyncpg.PostgresConnectionError,
         asyncpg.InterfaceError,  # a closed pool or connection, "another operation is in progress"
+        asyncpg.InternalClientError,  # the protocol state when the server went away mid-query
         asyncpg.CannotConnectNowError,
         asyncpg.QueryCanceledError,  # statement_timeout
         asyncpg.AdminShutdownError,

@@ -1,4 +1,10 @@
-"""The Anthropic adapter: Messages API with native tool use, SDK errors mapped to ours."""
+"""The Anthropic adapter: Messages API with native tool use, SDK errors mapped to ours.
+
+Prompt caching: a request is tools, then system, then messages, and Anthropic caches a prefix up to a
+`cache_control` breakpoint. Two breakpoints, on the last tool and on the system prompt, let every question
+after the first (for five minutes, per role and day) read the tools and the system prompt from the cache,
+so adding tools adds little to each question's uncached input.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,12 @@ from typing import Any, cast
 
 import anthropic
 from anthropic import Omit
+from anthropic.types import CacheControlEphemeralParam, MessageParam, TextBlockParam, ToolChoiceParam, ToolParam
 from anthropic.types import Message as SDKMessage
-from anthropic.types import MessageParam, ToolChoiceParam, ToolParam
 
 from slack_client.errors import LLMRateLimited, LLMRejected, LLMUnavailable
 from slack_client.llm.base import TextSink
-from slack_client.llm.schema import ToolNames, drop_absent_optionals, object_schema
+from slack_client.llm.schema import ToolNames, drop_absent_optionals, for_model, model_description, object_schema
 from slack_client.models import (
     AssistantMessage,
     LLMRequest,
@@ -25,6 +31,8 @@ from slack_client.models import (
     Usage,
     UserMessage,
 )
+
+CACHE_BREAKPOINT: CacheControlEphemeralParam = {"type": "ephemeral"}
 
 
 @contextlib.contextmanager
@@ -73,13 +81,13 @@ class AnthropicProvider:
     async def complete(self, request: LLMRequest, on_text: TextSink | None = None) -> LLMTurn:
         names = ToolNames(request.tools)
         messages = cast("list[MessageParam]", [_message(m, names) for m in request.messages])
-        tools = [_tool(spec, names) for spec in request.tools]
+        tools = _tools(request.tools, names)
         with _mapped_errors():
             if on_text is None:
                 reply = await self._client.messages.create(
                     model=self._model,
                     max_tokens=request.max_output_tokens,
-                    system=request.system,
+                    system=_system(request),
                     messages=messages,
                     tools=tools or anthropic.omit,
                     tool_choice=_choice(request, tools),
@@ -94,7 +102,7 @@ class AnthropicProvider:
         async with self._client.messages.stream(
             model=self._model,
             max_tokens=request.max_output_tokens,
-            system=request.system,
+            system=_system(request),
             messages=messages,
             tools=tools or anthropic.omit,
             tool_choice=_choice(request, tools),
@@ -109,10 +117,21 @@ def _choice(request: LLMRequest, tools: list[ToolParam]) -> ToolChoiceParam | Om
     return {"type": "none"} if tools and not request.may_call_tools else anthropic.omit
 
 
+def _system(request: LLMRequest) -> list[TextBlockParam]:
+    return [{"type": "text", "text": request.system, "cache_control": CACHE_BREAKPOINT}]
+
+
+def _tools(specs: tuple[ToolSpec, ...], names: ToolNames) -> list[ToolParam]:
+    tools = [_tool(spec, names) for spec in for_model(specs)]
+    if tools:
+        tools[-1]["cache_control"] = CACHE_BREAKPOINT
+    return tools
+
+
 def _tool(spec: ToolSpec, names: ToolNames) -> ToolParam:
     return {
         "name": names.for_provider(spec.name),
-        "description": spec.description or spec.title or spec.name,
+        "description": model_description(spec),
         "input_schema": object_schema(spec.input_schema),
     }
 
@@ -146,5 +165,7 @@ def _turn(reply: SDKMessage, names: ToolNames, tools: tuple[ToolSpec, ...]) -> L
             name = names.for_gateway(block.name)
             arguments = block.input if isinstance(block.input, dict) else {}
             calls.append(ToolCall(block.id, name, drop_absent_optionals(arguments, schemas.get(name, {}))))
-    usage = Usage(reply.usage.input_tokens or 0, reply.usage.output_tokens or 0)
+    # Anthropic counts cached input apart; ours is all the input, as OpenAI's prompt_tokens is (the bounds use it).
+    cached = (reply.usage.cache_read_input_tokens or 0) + (reply.usage.cache_creation_input_tokens or 0)
+    usage = Usage((reply.usage.input_tokens or 0) + cached, reply.usage.output_tokens or 0)
     return LLMTurn("".join(texts), tuple(calls), usage, str(reply.stop_reason or ""))

@@ -1,8 +1,15 @@
-"""The OpenAI adapter: Chat Completions with native function calling, SDK errors mapped to ours."""
+"""The OpenAI adapter: Chat Completions with native function calling, SDK errors mapped to ours.
+
+Prompt caching is automatic at OpenAI for a prefix of 1,024 tokens or more that is byte for byte the same
+as an earlier request's: the tools (sent in a fixed order and form, `schema.for_model`) and the system
+prompt come first, and `prompt_cache_key`, a digest of them, sends requests that share them to the same
+cache.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -14,7 +21,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageParam, ChatCo
 
 from slack_client.errors import LLMRateLimited, LLMRejected, LLMUnavailable
 from slack_client.llm.base import TextSink
-from slack_client.llm.schema import ToolNames, drop_absent_optionals, openai_parameters
+from slack_client.llm.schema import ToolNames, drop_absent_optionals, for_model, model_description, openai_parameters
 from slack_client.models import (
     AssistantMessage,
     LLMRequest,
@@ -79,7 +86,7 @@ class OpenAIProvider:
     async def complete(self, request: LLMRequest, on_text: TextSink | None = None) -> LLMTurn:
         names = ToolNames(request.tools)
         messages = _messages(request, names)
-        tools = [_tool(spec, names) for spec in request.tools]
+        tools = [_tool(spec, names) for spec in for_model(request.tools)]
         with _mapped_errors():
             if on_text is None:
                 reply = await self._client.chat.completions.create(
@@ -88,6 +95,7 @@ class OpenAIProvider:
                     tools=tools or openai.omit,
                     tool_choice=_choice(request, tools),
                     max_completion_tokens=request.max_output_tokens,
+                    prompt_cache_key=_cache_key(request.system, tools),
                 )
                 return _turn(reply, names, request.tools)
             return await self._stream(request, messages, tools, names, on_text)
@@ -106,6 +114,7 @@ class OpenAIProvider:
             tools=tools or openai.omit,
             tool_choice=_choice(request, tools),
             max_completion_tokens=request.max_output_tokens,
+            prompt_cache_key=_cache_key(request.system, tools),
             stream=True,
             stream_options={"include_usage": True},
         )
@@ -135,11 +144,17 @@ def _choice(request: LLMRequest, tools: list[ChatCompletionToolUnionParam]) -> L
     return "none" if tools and not request.may_call_tools else openai.omit
 
 
+def _cache_key(system: str, tools: list[ChatCompletionToolUnionParam]) -> str:
+    """Requests with the same tools and system prompt (one role, one day) share a key, so they reach one cache."""
+    prefix = json.dumps([system, tools], separators=(",", ":"), sort_keys=True).encode()
+    return "abcodex-" + hashlib.sha256(prefix).hexdigest()[:32]
+
+
 def _tool(spec: ToolSpec, names: ToolNames) -> ChatCompletionToolUnionParam:
     parameters, strict = openai_parameters(spec.input_schema)
     function: dict[str, Any] = {
         "name": names.for_provider(spec.name),
-        "description": spec.description or spec.title or spec.name,
+        "description": model_description(spec),
         "parameters": parameters,
         "strict": strict,
     }
