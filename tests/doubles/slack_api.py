@@ -39,6 +39,7 @@ from typing import Any, Self
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from . import slack_files, slack_streams, slack_views  # noqa: F401 - they register their Web API methods
 from ._threaded_server import Journal, ThreadedServer
 from .slack_payloads import APP_ID, BOT_USER_ID, TEAM_ID, new_ts
 from .slack_socket_mode import SocketModeHub

@@ -212,6 +212,13 @@ _HANDLERS: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "assistant.threads.setStatus": Workspace._assistant_threads_set_status,
 }
 
+Handler = Callable[[Workspace, dict[str, Any]], dict[str, Any]]
+
+
+def register_handlers(handlers: dict[str, Handler]) -> None:
+    """More Web API methods, from the modules that speak them (streams, views, files)."""
+    _HANDLERS.update(handlers)
+
 
 def channel_of(channel: Any) -> str:
     """Slack opens the DM when a message is addressed to a user id."""
