@@ -6,7 +6,7 @@ export UV_SYSTEM_CERTS ?= 1
 UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen
 
-.PHONY: help uv install run run-stdio migrate test test-fast lint typecheck bench conformance
+.PHONY: help uv install run run-stdio chat migrate test test-fast lint typecheck bench conformance
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ run: install ## run the gateway on http://127.0.0.1:8081/mcp (embedded Postgres 
 
 run-stdio: install ## run the gateway over stdio (for desktop MCP hosts)
 	$(RUN) abcodex-gateway --stdio
+
+chat: install ## talk to the agent in a terminal, against the `make run` gateway (needs only ANTHROPIC_API_KEY or OPENAI_API_KEY)
+	$(RUN) abcodex-chat
 
 migrate: install ## apply the gateway's migrations to DATABASE_URL
 	$(RUN) abcodex-gateway migrate

@@ -12,6 +12,9 @@ keep the doubles' work out of the bot's measurements. Bounded in count and time;
   over the run, divided by the questions answered): its overhead, whatever the doubles cost;
 - the bot's time per question as it logs it (question received → answer posted, doubles included);
 - the agent loop alone with fake ports (no I/O), in this process;
+- first streamed text: from the LLM double starting its answer (its first token) to Slack receiving the
+  answer's first words (`chat.startStream`, or the fallback's `chat.postMessage` when streaming is refused),
+  one question at a time, timed in this process by the two doubles;
 - LLM rounds per one-tool question, from the bot's own log line for each request: exactly 2 or exit 1;
 - input tokens per one-tool question, per provider, with today's 7 tools and the catalog's 20 (a stand-in
   for each catalog tool not registered yet): the real agent and adapters against both LLM doubles, counted
@@ -19,11 +22,17 @@ keep the doubles' work out of the bot's measurements. Bounded in count and time;
   prompt cache would hold (Anthropic: up to its breakpoints; OpenAI: the tools and system prompt when sent
   byte for byte as before, in 128-token steps; neither caches under 1,024 tokens).
 
+- get_event_chart through the bot's MCP client against the real gateway on the demo data (its own Postgres),
+  p50/p99 per call at 1 and 8 calls in flight, uncached (LIVE_CACHE_SECONDS=0, arguments cycling through
+  kinds and rounds): query, drawing in the gateway's worker threads, PNG over the wire, and decoding.
+
 Goals (issue 4): ack p99 ≤ 50 ms, overhead ≤ 30 ms a turn, a one-tool question costs exactly 2 LLM rounds.
 Goal (issue 9): uncached input tokens of a one-tool question with 20 tools ≤ 1.3× today's with 7.
+Goal (streaming): first streamed text p99 ≤ 300 ms after the LLM's first token.
 
     uv run --frozen python -m bench.bot_bench [--questions 200] [--concurrency 1] [--burst 20] [--time-limit 60]
     uv run --frozen python -m bench.bot_bench --tokens-only
+    uv run --frozen python -m bench.bot_bench --charts-only [--chart-calls 80]
 """
 
 from __future__ import annotations
@@ -49,6 +58,7 @@ from mcp_types import ToolAnnotations
 from mcp_server.app import build_gateway
 from mcp_server.settings import GatewaySettings
 from slack_client.agent import Agent
+from slack_client.gateway_client import GatewayClient
 from slack_client.gateway_convert import tool_spec_from_sdk
 from slack_client.llm.anthropic_provider import AnthropicProvider
 from slack_client.llm.openai_provider import OpenAIProvider
@@ -60,11 +70,19 @@ from tests.doubles.openai_api import OpenAIDouble
 from tests.doubles.slack_api import SlackDouble
 from tests.doubles.slack_http_events import event_request
 from tests.doubles.slack_payloads import BOT_USER_ID, app_mention, event_callback
+from tests.doubles.slack_streams import refuse_streaming
 from tests.slack_fixtures import SIGNING_SECRET, FakeGateway, ScriptedLLM, answer, calls, shipped_policy, tool
+from tests.support.gateway import run_gateway
+from tests.support.postgres import session_postgres
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ACK_P99_GOAL_MS = 50.0
 TURN_OVERHEAD_GOAL_MS = 30.0
+FIRST_TEXT_P99_GOAL_MS = 300.0
+STREAMED_ANSWER = (
+    "Grace Liu leads round 2 at AB4001 with 20.5 weighted votes, ahead of Hana Kowalczyk with 18 and "
+    "Omar Haddad with 15; round 1 is closed and the auction opens after round 3."
+)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 BENCH_POLICY = (
     "roles: [staff]\ndefault_role: staff\nunknown_tools: deny\n"
@@ -84,6 +102,48 @@ def summary_ms(values: list[float]) -> dict[str, float]:
         "p50": round(percentile(values, 0.5) * 1000, 2),
         "p99": round(percentile(values, 0.99) * 1000, 2),
     }
+
+
+CHART_ARGUMENTS = [
+    {"eid": "AB4001", "kind": kind} | ({"round": number} if number else {})
+    for kind in ("voting", "auction", "votes_over_time")
+    for number in (None, 1, 2)
+]
+CHART_CONCURRENCY = (1, 8)
+
+
+async def chart_phase(count: int) -> dict[str, Any]:
+    """get_event_chart's latency as the bot sees it, `count` calls at each concurrency, nothing cached."""
+    postgres = await session_postgres()
+    database = await postgres.create_demo_database("chart_bench")
+    async with (
+        run_gateway(database, live_cache_seconds=0) as running,
+        GatewayClient(running.url, running.token, call_timeout=60) as client,
+    ):
+        await client.wait_ready(10)
+        return {f"c={c}": summary_ms(await chart_latencies(client, count, c)) for c in CHART_CONCURRENCY}
+
+
+async def chart_latencies(client: GatewayClient, count: int, concurrency: int) -> list[float]:
+    actor = Actor("bench-chart", "U0BENCH", "staff")
+    seconds: list[float] = []
+
+    async def one(index: int) -> None:
+        started = time.perf_counter()
+        outcome = await client.call_tool("get_event_chart", CHART_ARGUMENTS[index % len(CHART_ARGUMENTS)], actor)
+        if outcome.is_error or not outcome.images:
+            raise RuntimeError(f"get_event_chart gave no chart: {outcome.text}")
+        seconds.append(time.perf_counter() - started)
+
+    for start in range(0, count, concurrency):
+        await asyncio.gather(*(one(i) for i in range(start, min(count, start + concurrency))))
+    return seconds
+
+
+def report_charts(charts: dict[str, Any]) -> None:
+    for label, stats in charts.items():
+        name = f"get_event_chart via the bot's client, {label}, uncached"
+        print(f"{name:52} {stats['n']:>5} {stats['p50']:>8} {stats['p99']:>8}")
 
 
 def instant_model(request: Any) -> Any:
@@ -282,6 +342,43 @@ async def http_mode_phase(
     return {"ack": summary_ms(acks)}
 
 
+async def first_text_phase(
+    gateway: InstantGateway, policy: Path, args: argparse.Namespace, deadline: float, *, refused: bool
+) -> dict[str, Any]:
+    """LLM double's first token → Slack double receives the answer's first words, one question at a time."""
+    first_tokens: list[float] = []
+
+    def streamed_model(request: Any) -> Any:
+        if not request.tool_results:
+            return tool_turn(ToolCall("get_live_voting_status", {"eid": "AB4001"}))
+        first_tokens.append(time.perf_counter())  # the double streams its first text right after this
+        return text_turn(STREAMED_ANSWER)
+
+    method = "chat.postMessage" if refused else "chat.startStream"
+    count = min(args.questions, 100)
+    with SlackDouble() as slack, AnthropicDouble() as llm:
+        llm.script(*[streamed_model] * (2 * count + 4))
+        if refused:
+            refuse_streaming(slack)
+        async with BotProcess(bot_env(slack, llm, gateway, policy, PORT="0")) as bot:
+            await slack.socket_mode.wait_for_connection_async(timeout=30)
+
+            async def ask(index: int) -> float:
+                user = f"U{index + 2:08d}"
+                event = app_mention(f"<@{BOT_USER_ID}> voting at AB4001?", user=user, channel="C0BENCH003")
+                answered = bot.answer_of(user)
+                slack.socket_mode.push_events_api(event_callback(event))
+                await slack.wait_for_call_async(method, timeout=30, thread_ts=event["ts"])
+                first_text = time.perf_counter()
+                await asyncio.wait_for(answered, 30)
+                return first_text - first_tokens[-1]
+
+            await ask(-1)
+            # Its own budget: the phases before it may have spent the run's whole time limit.
+            latencies = await run_questions(bot, count, 1, max(deadline, time.monotonic() + 30), ask)
+    return summary_ms(latencies)
+
+
 async def wait_ready(http: httpx2.AsyncClient) -> None:
     async with asyncio.timeout(30):
         while True:
@@ -469,6 +566,10 @@ def report_tokens(tokens: dict[str, Any]) -> bool:
 
 
 def report(results: dict[str, Any]) -> bool:
+    if "charts" in results and "socket_mode" not in results:  # --charts-only
+        print(f"{'measure':52} {'n':>5} {'p50 ms':>8} {'p99 ms':>8}")
+        report_charts(results["charts"])
+        return True
     if "socket_mode" not in results:  # --tokens-only
         return report_tokens(results["tokens"])
     sock, http, agent = results["socket_mode"], results["http_mode"], results["agent_only"]
@@ -480,8 +581,11 @@ def report(results: dict[str, Any]) -> bool:
         ("ack, Events API (signed POST → 200)", http["ack"]),
         ("bot time per question, as logged (doubles included)", sock["bot_wall_per_question"]),
         ("agent loop alone, fake ports", agent["question"]),
+        ("first token → first streamed text (chat.startStream)", results["first_text"]),
+        ("first token → first text, streaming refused (post)", results["first_text_refused"]),
     ):
         print(f"{name:52} {stats['n']:>5} {stats['p50']:>8} {stats['p99']:>8}")
+    report_charts(results["charts"])
     ack_p99 = max(sock["ack"]["p99"], http["ack"]["p99"])  # steady traffic; the burst is reported beside it
     print(f"\nbot CPU per question {sock['bot_cpu_ms_per_question']} ms = {per_round:.2f} ms per LLM round")
     print(f"LLM rounds per one-tool question: {sock['rounds']} (must be exactly [2])")
@@ -489,7 +593,10 @@ def report(results: dict[str, Any]) -> bool:
     burst = sock["ack_burst"]
     print(f"  (a burst of {burst['n']} envelopes at once: ack p99 {burst['p99']} ms; Slack allows 3 s)")
     verdict = "ok" if per_round <= TURN_OVERHEAD_GOAL_MS else "MISSED"
-    print(f"goal overhead ≤ {TURN_OVERHEAD_GOAL_MS} ms a turn: {per_round:.2f} ms, {verdict}\n")
+    print(f"goal overhead ≤ {TURN_OVERHEAD_GOAL_MS} ms a turn: {per_round:.2f} ms, {verdict}")
+    first_p99 = results["first_text"]["p99"]
+    verdict = "ok" if first_p99 <= FIRST_TEXT_P99_GOAL_MS else "MISSED"
+    print(f"goal first streamed text p99 ≤ {FIRST_TEXT_P99_GOAL_MS} ms: {first_p99} ms, {verdict}\n")
     return report_tokens(results["tokens"]) and bool(sock["rounds"] == [2])
 
 
@@ -498,12 +605,17 @@ async def main_async(args: argparse.Namespace, policy: Path) -> dict[str, Any]:
     deadline = time.monotonic() + args.time_limit
     if args.tokens_only:
         return {"tokens": await token_phase()}
+    if args.charts_only:
+        return {"charts": await chart_phase(args.chart_calls)}
     with InstantGateway() as gateway:
         return {
             "socket_mode": await socket_mode_phase(gateway, policy, args, deadline),
             "http_mode": await http_mode_phase(gateway, policy, args, deadline),
             "agent_only": await agent_only_phase(1000),
+            "first_text": await first_text_phase(gateway, policy, args, deadline, refused=False),
+            "first_text_refused": await first_text_phase(gateway, policy, args, deadline, refused=True),
             "tokens": await token_phase(),
+            "charts": await chart_phase(args.chart_calls),
         }
 
 
@@ -514,6 +626,8 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=20, help="envelopes pushed at once, to time acks under load")
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds; no new batch starts after it")
     parser.add_argument("--tokens-only", action="store_true", help="only the input tokens per question")
+    parser.add_argument("--charts-only", action="store_true", help="only get_event_chart's latency")
+    parser.add_argument("--chart-calls", type=int, default=80, help="get_event_chart calls at each concurrency")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     policy = RESULTS / "bot_bench_policy.yaml"

@@ -22,13 +22,14 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mcp_server import __version__
-from mcp_server.auth import BearerAuthMiddleware, ClientIdentity, TokenRegistry
+from mcp_server.auth import PROTECTED_RESOURCE_PATHS, BearerAuthMiddleware, ClientIdentity, TokenRegistry
 from mcp_server.calls import ToolCallPolicy
 from mcp_server.errors import GatewayError
 from mcp_server.health import HealthChecks
 from mcp_server.jsonrpc_guard import JsonRpcGuard
 from mcp_server.live_cache import LiveAnswerSharing, SharedLoads
 from mcp_server.metrics import CONTENT_TYPE, GatewayMetrics
+from mcp_server.oauth import InsufficientScopeGate, verifier_from
 from mcp_server.overload import OverloadShedding
 from mcp_server.payments.tools import PAYMENT_TOOLS
 from mcp_server.prompts import register_prompts
@@ -37,6 +38,7 @@ from mcp_server.registry import GatewayServer, ToolRegistry, ToolSpec
 from mcp_server.services import GatewayServices, Seams, open_services
 from mcp_server.settings import GatewaySettings
 from mcp_server.tools import READ_TOOLS
+from mcp_server.tools_charts import CHART_TOOLS
 from mcp_server.tools_events import EVENT_TOOLS
 from mcp_server.tools_finance import FINANCE_TOOLS
 from mcp_server.tools_ops import OPS_TOOLS
@@ -96,7 +98,7 @@ def build_gateway(settings: GatewaySettings, seams: Seams | None = None) -> Gate
         log_level="WARNING",
         request_state_security=_request_state_security(settings),
     )
-    for tools in (READ_TOOLS, EVENT_TOOLS, PEOPLE_TOOLS, FINANCE_TOOLS, OPS_TOOLS):
+    for tools in (READ_TOOLS, EVENT_TOOLS, PEOPLE_TOOLS, FINANCE_TOOLS, OPS_TOOLS, CHART_TOOLS):
         registry.register(server, tools)
     if settings.enable_mutating_tools:
         registry.register(server, PAYMENT_TOOLS)
@@ -139,6 +141,17 @@ def _http_app(gateway: Gateway) -> ASGIApp:
     async def metrics(_: Request) -> Response:
         return PlainTextResponse(gateway.metrics.render(), media_type=CONTENT_TYPE)
 
+    oauth = verifier_from(settings)
+    if oauth is not None:
+        resource = oauth.resource
+
+        # RFC 9728: at the root, and path-suffixed for /mcp (where MCP hosts look first).
+        for path in PROTECTED_RESOURCE_PATHS:
+
+            @server.custom_route(path, methods=["GET"])  # type: ignore[untyped-decorator]
+            async def protected_resource(_: Request) -> Response:
+                return JSONResponse(resource.metadata(), headers={"cache-control": "public, max-age=3600"})
+
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=settings.allowed_hosts(),
@@ -159,8 +172,12 @@ def _http_app(gateway: Gateway) -> ASGIApp:
             settings.mcp_gateway_tokens_file,
         )
     )
-    limited = ClientRateLimit(app, settings.mcp_gateway_rate_limit_per_second, settings.mcp_gateway_rate_limit_burst)
-    edge = TrimmedHeaders(BearerAuthMiddleware(JsonRpcGuard(limited), registry))
+    limited: ASGIApp = ClientRateLimit(
+        app, settings.mcp_gateway_rate_limit_per_second, settings.mcp_gateway_rate_limit_burst
+    )
+    if oauth is not None:
+        limited = InsufficientScopeGate(limited, oauth.resource, gateway.registry.scope_of)
+    edge = TrimmedHeaders(BearerAuthMiddleware(JsonRpcGuard(limited), registry, oauth))
     # Outermost: a request past the bound is refused before anything reads, checks or queues it.
     return OverloadShedding(edge, settings.mcp_gateway_max_in_flight, gateway.metrics.requests_shed.inc)
 

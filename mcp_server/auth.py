@@ -12,6 +12,9 @@ full-access client; `MCP_GATEWAY_TOKENS_FILE` names more, each with its own hash
 
 Names and digests are unique: the audit log and the rate limit tell clients apart by name, and one token
 must mean one client. The built-in clients' names are reserved for the same reason.
+
+With OAuth on (`mcp_server.oauth`), a token that is no static client's is tried as an access token from the
+identity provider, and every 401 names the protected resource metadata so a host can start the sign-in.
 """
 
 from __future__ import annotations
@@ -20,19 +23,27 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import structlog
 import yaml
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_server.errors import ConfigurationError
 from mcp_server.http_errors import send_json_error
+from mcp_server.oauth_keys import IdentityProviderUnavailable, InvalidAccessToken
+
+if TYPE_CHECKING:
+    from mcp_server.oauth import OAuthVerifier
 
 # read: events, voting, auction; people: masked personal data; finance: earned, owed, paid, payout readiness;
 # payments: moving money; ops: the gateway's own activity.
 SCOPES = frozenset({"read", "people", "finance", "payments", "ops"})
-OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+PROTECTED_RESOURCE_PATHS = ("/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp")
+# A host reads the protected resource metadata before it has a token: it must be open like the probes.
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", *PROTECTED_RESOURCE_PATHS})
 STATE_KEY = "abcodex_client"
+_log = structlog.get_logger("abcodex.auth")
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,13 @@ class ClientIdentity:
     trusted: bool = False
     # Confirms payments with a human outside MCP (the bot's buttons), so it may receive a confirmation token.
     confirms_out_of_band: bool = False
+    # The person an OAuth sign-in names (masked email and subject), for audit; None for static tokens.
+    person: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Who this is for budgets and caps: the client, and for an OAuth sign-in the person too."""
+        return f"{self.name} {self.person}" if self.person else self.name
 
     def can(self, scope: str) -> bool:
         return scope in self.scopes
@@ -180,15 +198,23 @@ def _refuse_ambiguous(entries: list[_Entry], reserved_digests: list[bytes]) -> N
 class BearerAuthMiddleware:
     """ASGI middleware: 401 with WWW-Authenticate unless a known bearer token is presented."""
 
-    def __init__(self, app: ASGIApp, registry: TokenRegistry | None) -> None:
+    def __init__(self, app: ASGIApp, registry: TokenRegistry | None, oauth: OAuthVerifier | None = None) -> None:
         self._app = app
         self._registry = registry  # None: auth disabled (loopback only, enforced by the settings)
+        self._oauth = oauth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
             await self._app(scope, receive, send)
             return
-        identity = ANONYMOUS_LOOPBACK if self._registry is None else self._identify(scope)
+        if self._registry is None:
+            identity: ClientIdentity | None = ANONYMOUS_LOOPBACK
+        elif self._oauth is None:
+            identity = self._identify(scope)
+        else:
+            identity = await self._identify_with_oauth(scope, send, self._oauth)
+            if identity is None:
+                return  # answered
         if identity is None:
             await _unauthorized(send)
             return
@@ -197,11 +223,41 @@ class BearerAuthMiddleware:
 
     def _identify(self, scope: Scope) -> ClientIdentity | None:
         assert self._registry is not None
-        header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = _bearer_token(scope)
+        return self._registry.identify(token) if token else None
+
+    async def _identify_with_oauth(self, scope: Scope, send: Send, oauth: OAuthVerifier) -> ClientIdentity | None:
+        """The static client or OAuth identity of the token; None once a refusal has been sent."""
+        assert self._registry is not None
+        token = _bearer_token(scope)
+        challenge = oauth.resource.challenge
+        if not token:
+            # No credentials at all: the challenge alone, no error code (RFC 6750 3.1), starts the sign-in.
+            await send_json_error(send, 401, "invalid_token", "sign in or present a bearer token", [_www(challenge())])
             return None
-        return self._registry.identify(token.strip())
+        static = self._registry.identify(token)
+        if static is not None:
+            return static
+        try:
+            return await oauth.identify(token)
+        except InvalidAccessToken as exc:
+            _log.info("oauth_token_refused", reason=str(exc))
+            await send_json_error(send, 401, "invalid_token", str(exc), [_www(challenge("invalid_token"))])
+        except IdentityProviderUnavailable as exc:
+            _log.warning("oauth_identity_provider_unavailable", detail=str(exc))
+            description = "the identity provider's keys cannot be fetched; try again shortly"
+            await send_json_error(send, 503, "temporarily_unavailable", description, [(b"retry-after", b"5")])
+        return None
+
+
+def _bearer_token(scope: Scope) -> str | None:
+    header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _www(value: bytes) -> tuple[bytes, bytes]:
+    return (b"www-authenticate", value)
 
 
 async def _unauthorized(send: Send) -> None:

@@ -2,8 +2,9 @@
 
 Identity comes from the bearer token (set by the auth middleware on the HTTP scope). The acting Slack user
 and role are what a trusted client (the bot) says it acts for: recorded for audit only, and only from
-clients the tokens file marks trusted. Caller input never grows the metrics: a tool name that is not
-registered is counted as `unknown`, and what is stored of it is capped.
+clients the tokens file marks trusted; for an OAuth sign-in it is the person the token names. Caller input
+never grows the metrics: a tool name that is not registered is counted as `unknown`, and what is stored of
+it is capped.
 """
 
 from __future__ import annotations
@@ -53,10 +54,12 @@ def caller_of(ctx: ServerRequestContext[Any, Any], stdio_identity: ClientIdentit
     identity = request.scope.get("state", {}).get(STATE_KEY) or ClientIdentity("unknown", frozenset())
     headers = request.headers
     trusted = identity.trusted
+    # An OAuth caller is the person the token names; only a trusted client may say whom it acts for.
+    acting_user = identity.person or (_header(headers.get("x-acting-user")) if trusted else None)
     return CallerContext(
         identity=identity,
         request_id=_header(headers.get("x-request-id") or str(ctx.request_id)),
-        acting_user=_header(headers.get("x-acting-user")) if trusted else None,
+        acting_user=acting_user,
         acting_role=_header(headers.get("x-acting-role")) if trusted else None,
     )
 

@@ -6,6 +6,8 @@
     ├── QueryFailed                   Postgres refused a statement for another reason (a bug to report)
     ├── DatabaseConflict              a write collided with an existing row (a unique key)
     │   └── DuplicatePayout           a payout with this idempotency key already exists
+    ├── InvalidAccessToken            (oauth_keys) an OAuth access token was refused: 401 with the reason
+    ├── IdentityProviderUnavailable   (oauth_keys) no signing keys could be had from the issuer: 503
     └── ToolInputError                the caller could fix it; becomes an isError result with this sentence
         ├── UnknownEvent              no event with that eid (carries suggestions)
         └── InvalidArgument           a bad round, date range, amount, ...

@@ -95,7 +95,10 @@ def _client_name(scope: Scope) -> str:
     # Without an identity the app was wired without BearerAuthMiddleware outside: share one bucket
     # rather than let such requests through unlimited.
     identity = scope.get("state", {}).get(STATE_KEY)
-    return identity.name if isinstance(identity, ClientIdentity) else _NO_IDENTITY
+    if not isinstance(identity, ClientIdentity):
+        return _NO_IDENTITY
+    # Everyone signed in through OAuth shares one client name; each person gets their own budget.
+    return identity.key
 
 
 def _whole_seconds(wait: float) -> int:

@@ -9,6 +9,7 @@ import ipaddress
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -79,11 +80,24 @@ class GatewaySettings(BaseSettings):
     payment_max_amount_per_currency: Annotated[dict[str, Decimal], NoDecode] = Field(default_factory=dict)
     payment_daily_cap_per_currency: Annotated[dict[str, Decimal], NoDecode] = Field(default_factory=dict)
 
+    # OAuth 2.1 protected resource (docs/oauth.md): off unless the issuer is set; static tokens keep working.
+    mcp_gateway_oauth_issuer: str | None = None
+    mcp_gateway_oauth_resource_url: str | None = None  # the canonical URL hosts connect to, …/mcp
+    mcp_gateway_oauth_scopes_file: Path | None = None
+    mcp_gateway_oauth_extra_audiences: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    mcp_gateway_oauth_jwks_cache_seconds: float = Field(default=600.0, ge=1, le=86_400)
+    # An unknown key id refreshes the key set at most this often, so forged kids cannot flood the provider.
+    mcp_gateway_oauth_jwks_min_refresh_seconds: float = Field(default=30.0, ge=0, le=3600)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
 
     @field_validator(
-        "mcp_gateway_allowed_hosts", "mcp_gateway_allowed_origins", "mcp_gateway_stdio_scopes", mode="before"
+        "mcp_gateway_allowed_hosts",
+        "mcp_gateway_allowed_origins",
+        "mcp_gateway_stdio_scopes",
+        "mcp_gateway_oauth_extra_audiences",
+        mode="before",
     )
     @classmethod
     def _csv(cls, value: object) -> object:
@@ -126,6 +140,38 @@ class GatewaySettings(BaseSettings):
             raise ValueError(f"unknown scopes {unknown}; use any of {sorted(SCOPES)}")
         return value
 
+    @field_validator("mcp_gateway_oauth_issuer", "mcp_gateway_oauth_resource_url", mode="after")
+    @classmethod
+    def _oauth_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        loopback = parts.hostname in LOOPBACK_HOSTS
+        # Tokens and keys travel over these URLs: plain http only on this machine (a local test issuer).
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise ValueError("must be an https:// URL (http:// only for a loopback host)")
+        if not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("must be an absolute URL without query or fragment")
+        return value  # verbatim: `iss` and `aud` are compared as exact strings
+
+    @model_validator(mode="after")
+    def _oauth_complete(self) -> GatewaySettings:
+        oauth = {
+            "MCP_GATEWAY_OAUTH_ISSUER": self.mcp_gateway_oauth_issuer,
+            "MCP_GATEWAY_OAUTH_RESOURCE_URL": self.mcp_gateway_oauth_resource_url,
+            "MCP_GATEWAY_OAUTH_SCOPES_FILE": self.mcp_gateway_oauth_scopes_file,
+        }
+        missing = [name for name, value in oauth.items() if value is None]
+        if missing and len(missing) < len(oauth):
+            raise ValueError(f"{', '.join(missing)} must be set too: OAuth needs the issuer, resource URL and scopes")
+        if not missing and self.mcp_gateway_auth == "none":
+            raise ValueError("MCP_GATEWAY_OAUTH_ISSUER needs MCP_GATEWAY_AUTH=bearer")
+        return self
+
+    @property
+    def oauth_enabled(self) -> bool:
+        return self.mcp_gateway_oauth_issuer is not None
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
@@ -167,7 +213,10 @@ class GatewaySettings(BaseSettings):
     def allowed_hosts(self) -> list[str]:
         """Host header values accepted: loopback always (probes, port-forward), plus configured names."""
         loopback = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
-        return loopback + [h if ":" in h else f"{h}:*" for h in self.mcp_gateway_allowed_hosts]
+        hosts = list(self.mcp_gateway_allowed_hosts)
+        if self.mcp_gateway_oauth_resource_url:
+            hosts.append(urlsplit(self.mcp_gateway_oauth_resource_url).netloc)  # hosts connect by the public URL
+        return loopback + [h if ":" in h else f"{h}:*" for h in hosts]
 
     def allowed_origins(self) -> list[str]:
         loopback = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]

@@ -7,6 +7,12 @@
 #      initialize handshake and the 2026-07-28 per-request protocol). Then every tool the gateway lists is
 #      called once with its sample arguments from TOOL_SAMPLES (a listed tool the table lacks is skipped and
 #      named), and every prompt it lists is listed and fetched, in both eras.
+#   1b. OAuth on: a third gateway is an OAuth 2.1 protected resource of the OIDC issuer double
+#      (tests/doubles/oidc_issuer.py, run as a process) beside the bot's static token. The Inspector, given
+#      tokens minted by the issuer, lists the tools the token's groups map to (and not the others) and calls
+#      them in both eras; an expired token and a token for another resource are refused; the static token still lists every
+#      tool. (The Inspector never calls a tool it was not listed, so the 403 for a missing scope is proved in
+#      tests/test_oauth_resource.py. The conformance suite has no auth option: it runs with OAuth off.)
 #   2. The MCP conformance suite (`--suite all`) at spec versions 2025-11-25 and 2026-07-28 against a second
 #      gateway, unauthenticated on loopback (the suite has no auth option). Every check must pass except the
 #      ones listed in scripts/conformance-expected-failures.txt; a listed entry that passes again is an error
@@ -46,6 +52,7 @@ TOOL_SAMPLES='{
   "get_event_summary": {"eid": "AB4002"},
   "get_event_roster": {"eid": "AB4001"},
   "get_vote_breakdown": {"eid": "AB4001"},
+  "get_event_chart": {"eid": "AB4001", "kind": "voting"},
   "get_bid_history": {"eid": "AB4001"},
   "find_artists": {"query": "Sofia"},
   "find_people": {"query": "Sofia"},
@@ -167,24 +174,27 @@ node_tool() { HOME="$NODE_HOME" PATH="$(dirname "$NODE"):$PATH" NO_COLOR=1 ${TIM
 log "node $("$NODE" --version), inspector $(node_tool "$INSPECTOR_JS" --cli --version 2>/dev/null | tail -n1), conformance $(node_tool "$CONFORMANCE_JS" --version)"
 
 # --- gateways --------------------------------------------------------------------------------------------------
-read -r PORT_AUTH PORT_OPEN < <(python3 -c '
+read -r PORT_AUTH PORT_OPEN PORT_OAUTH PORT_ISSUER < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(2)]
+socks = [socket.socket() for _ in range(4)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))')
 TOKEN="$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
 
-start_gateway() { # start_gateway NAME PORT AUTH [TOKEN]
+start_gateway() { # start_gateway NAME PORT AUTH [TOKEN [VAR=VALUE...]]
     local name="$1" port="$2" auth="$3" token="${4:-}" dir="$SCRATCH/gateway-$1"
+    shift $(($# < 4 ? $# : 4))
     mkdir -p "$dir"
     chmod 755 "$dir"
     local -a env_args=(
         -u DATABASE_URL -u MCP_GATEWAY_TOKENS_FILE -u MCP_GATEWAY_AUTH_TOKEN -u ENABLE_MUTATING_TOOLS
+        -u MCP_GATEWAY_OAUTH_ISSUER -u MCP_GATEWAY_OAUTH_RESOURCE_URL -u MCP_GATEWAY_OAUTH_SCOPES_FILE
         MCP_GATEWAY_HOST=127.0.0.1 "MCP_GATEWAY_PORT=$port" "ABCODEX_DATA_DIR=$dir/data" "MCP_GATEWAY_AUTH=$auth"
         MCP_GATEWAY_PROBE_PORT=0 # probes on the main port: two gateways side by side must not share a probe port
     )
     [[ -n "$token" ]] && env_args+=("MCP_GATEWAY_AUTH_TOKEN=$token")
+    env_args+=("$@")
     if command -v setsid >/dev/null; then
         setsid env "${env_args[@]}" "${GATEWAY_CMD[@]}" >"$OUT/gateway-$name.log" 2>&1 </dev/null &
     else
@@ -226,14 +236,54 @@ PY
 }
 
 t="$(now)"
-start_gateway auth "$PORT_AUTH" bearer "$TOKEN"
-start_gateway open "$PORT_OPEN" none
-wait_healthy auth "$PORT_AUTH" "${GATEWAY_PIDS[0]}"
-wait_healthy open "$PORT_OPEN" "${GATEWAY_PIDS[1]}"
-timed "gateways up" "$t"
-log "gateways ready: bearer on 127.0.0.1:$PORT_AUTH, unauthenticated on 127.0.0.1:$PORT_OPEN"
 URL_AUTH="http://127.0.0.1:$PORT_AUTH/mcp"
 URL_OPEN="http://127.0.0.1:$PORT_OPEN/mcp"
+URL_OAUTH="http://127.0.0.1:$PORT_OAUTH/mcp"
+# OAuth: the issuer double mints its tokens at start-up, for the OAuth gateway's resource URL; groups map to
+# scopes as in a company's file (company email: read; finance: people, finance; ops: ops).
+ISSUER_OUT="$SCRATCH/issuer.json"
+cat >"$SCRATCH/oauth-scopes.yaml" <<'YAML'
+rules:
+  - email_domain: artbattle.test
+    scopes: [read]
+  - group: finance
+    scopes: [people, finance]
+  - group: ops
+    scopes: [ops]
+YAML
+start_issuer() {
+    local -a issuer_cmd=("$UV" run --frozen python -m tests.doubles.oidc_issuer --port "$PORT_ISSUER"
+        --path /oauth2/default --audience "$URL_OAUTH" --out "$ISSUER_OUT"
+        # Half an hour: minted before the static-token checks run, they must outlive them on a slow machine.
+        --token 'finance={"groups": ["finance"], "expires_in": 1800}' --token 'volunteer={"groups": [], "expires_in": 1800}'
+        --token 'expired={"groups": ["finance"], "expires_in": -600}'
+        --token 'elsewhere={"groups": ["finance"], "aud": "https://elsewhere.example.test/mcp"}')
+    if command -v setsid >/dev/null; then
+        setsid "${issuer_cmd[@]}" >"$OUT/issuer.log" 2>&1 </dev/null &
+    else
+        "${issuer_cmd[@]}" >"$OUT/issuer.log" 2>&1 </dev/null &
+    fi
+    # Stopped on exit like a gateway (SIGTERM, then the process group); it has no data directory.
+    GATEWAY_PIDS+=("$!")
+    GATEWAY_DIRS+=("$SCRATCH/issuer")
+}
+start_gateway auth "$PORT_AUTH" bearer "$TOKEN"
+start_gateway open "$PORT_OPEN" none
+start_gateway oauth "$PORT_OAUTH" bearer "$TOKEN" "MCP_GATEWAY_OAUTH_ISSUER=http://127.0.0.1:$PORT_ISSUER/oauth2/default" \
+    "MCP_GATEWAY_OAUTH_RESOURCE_URL=$URL_OAUTH" "MCP_GATEWAY_OAUTH_SCOPES_FILE=$SCRATCH/oauth-scopes.yaml"
+start_issuer
+wait_healthy auth "$PORT_AUTH" "${GATEWAY_PIDS[0]}"
+wait_healthy open "$PORT_OPEN" "${GATEWAY_PIDS[1]}"
+wait_healthy oauth "$PORT_OAUTH" "${GATEWAY_PIDS[2]}"
+deadline=$((SECONDS + START_TIMEOUT))
+until [[ -s "$ISSUER_OUT" ]]; do # written once the issuer listens
+    kill -0 "${GATEWAY_PIDS[3]}" 2>/dev/null || { tail -n 20 "$OUT/issuer.log" >&2; die "the OIDC issuer double exited"; }
+    ((SECONDS < deadline)) || die "the OIDC issuer double did not start within ${START_TIMEOUT}s"
+    sleep 0.1
+done
+timed "gateways up" "$t"
+log "gateways ready: bearer on 127.0.0.1:$PORT_AUTH, unauthenticated on 127.0.0.1:$PORT_OPEN, OAuth + bearer on 127.0.0.1:$PORT_OAUTH"
+oauth_token() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["tokens"][sys.argv[2]])' "$ISSUER_OUT" "$1"; }
 
 # --- 1. MCP Inspector CLI --------------------------------------------------------------------------------------
 t="$(now)"
@@ -246,7 +296,7 @@ inspect() { # inspect LABEL EXPECTED_EXIT CHECK -- inspector args... (CHECK: a c
     n=$((n + 1))
     local base="$OUT/inspector/$n"
     mkdir -p "$OUT/inspector"
-    printf '%s\n' "$*" | sed "s/$TOKEN/<token>/g" >"$base.cmd"
+    printf '%s\n' "$*" | sed -e "s/$TOKEN/<token>/g" -e 's/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/<jwt>/g' >"$base.cmd"
     local rc=0
     node_tool "$INSPECTOR_JS" --cli --stored-auth-only --connect-timeout 15000 --format json "$@" >"$base.out" 2>"$base.err" || rc=$?
     local verdict detail=""
@@ -316,6 +366,12 @@ elif check == "prompt":
     text = messages[0]["content"]["text"]
     assert len(messages) == 1 and "AB4002" in text and "1. " in text, f"prompt text {text[:200]!r}"
     print(f"{len(text.splitlines())} lines, first tool: {text.split('1. ', 1)[1].split()[0]}")
+elif check.startswith("scoped:"):
+    # scoped:PRESENT,.../ABSENT,...: what an OAuth token's scopes show and hide.
+    present, absent = (set(filter(None, part.split(","))) for part in check[len("scoped:"):].split("/"))
+    names = {t["name"] for t in result()["tools"]}
+    assert present <= names and not absent & names, f"want {sorted(present)}, not {sorted(absent)}; listed {sorted(names)}"
+    print(f"{len(names)} tools; has {', '.join(sorted(present))}; lacks {', '.join(sorted(absent))}")
 elif check == "refused":
     e = error()
     assert e["code"] == "auth_required" and "invalid_token" in e["message"], e
@@ -360,6 +416,30 @@ inspect "get_live_voting_status eid=AB9999 is a tool error" 5 tool_error -- \
 inspect "wrong bearer token is refused" 3 refused -- \
     "$URL_AUTH" --header "Authorization: Bearer wrong-$TOKEN" --method tools/list
 timed "inspector CLI" "$t"
+
+# --- 1b. MCP Inspector CLI with OAuth on -----------------------------------------------------------------------
+t="$(now)"
+FINANCE=(--header "Authorization: Bearer $(oauth_token finance)")
+VOLUNTEER=(--header "Authorization: Bearer $(oauth_token volunteer)")
+for era in legacy modern; do
+    inspect "oauth: tools/list ($era era), finance group: read, people, finance tools, no ops" 0 \
+        scoped:list_events,find_people,get_payment_summary/get_gateway_activity -- \
+        "$URL_OAUTH" "${FINANCE[@]}" --protocol-era "$era" --method tools/list
+    inspect "oauth: get_live_voting_status eid=ab4001 ($era era), finance group" 0 leader -- \
+        "$URL_OAUTH" "${FINANCE[@]}" --protocol-era "$era" --method tools/call --tool-name get_live_voting_status --tool-arg eid=ab4001
+done
+inspect "oauth: tools/list, company email only: read tools" 0 \
+    scoped:list_events,get_event_details/find_people,get_payment_summary,get_gateway_activity -- \
+    "$URL_OAUTH" "${VOLUNTEER[@]}" --method tools/list
+inspect "oauth: get_payment_summary eid=AB4002, finance group" 0 answered -- \
+    "$URL_OAUTH" "${FINANCE[@]}" --method tools/call --tool-name get_payment_summary --tool-arg eid=AB4002
+inspect "oauth: an expired token is refused" 3 refused -- \
+    "$URL_OAUTH" --header "Authorization: Bearer $(oauth_token expired)" --method tools/list
+inspect "oauth: a token for another resource is refused" 3 refused -- \
+    "$URL_OAUTH" --header "Authorization: Bearer $(oauth_token elsewhere)" --method tools/list
+inspect "oauth: the static token still lists every tool" 0 tools -- \
+    "$URL_OAUTH" "${AUTH[@]}" --method tools/list
+timed "inspector CLI, OAuth on" "$t"
 
 # --- 2. conformance suite --------------------------------------------------------------------------------------
 CONFORMANCE_BROKEN=0

@@ -139,6 +139,8 @@ class Agent:
             if not turn.tool_calls or last:
                 return run.result(turn.text or "I couldn't find an answer to that.", stopped or self._bound(run))
             messages.append(AssistantMessage(turn.text, turn.tool_calls))
+            if on_text is not None and turn.text.strip():
+                await on_text("\n\n")  # what the model writes after the tools is a new paragraph, not more words
             if observer is not None:
                 await _tell(observer, turn.tool_calls)
             messages.append(ToolResultsMessage(await self._execute_all(run, turn.tool_calls)))

@@ -42,6 +42,7 @@ from slack_client.slack.assistant import Services, SlackAssistant
 from slack_client.slack.http_events import SlackEventsEndpoint
 from slack_client.slack.inbox import Inbox
 from slack_client.slack.socket_mode import SocketModeListener
+from slack_client.slack.uploads import ImageCollector
 from slack_client.slack.web import SlackWeb
 from slack_client.tasks import TaskTracker
 
@@ -98,15 +99,18 @@ class BotApp:
         web = self.web = SlackWeb(_secret(s.slack_bot_token), s.slack_api_url, session)
         roles = RoleResolver(self.policy, s.rbac_user_map, directory=web)
         self._background(stack, roles.sweep(), "user-group-sweep")
+        images = ImageCollector(gateway)
         services = Services(
             web=web,
-            agent=Agent(llm, gateway, self.policy, max_output_tokens=s.llm_max_output_tokens),
+            agent=Agent(llm, images, self.policy, max_output_tokens=s.llm_max_output_tokens),
             policy=self.policy,
             roles=roles,
             limiter=RateLimiter(self.policy.limits),
             confirmations=Confirmations(gateway, self.policy, roles.role_of, seal=ButtonSeal(s.state_key())),
             metrics=self.metrics,
             provider=llm.name,
+            gateway=gateway,
+            images=images,
         )
         inbox = Inbox(SlackAssistant(services), self.tracker, lambda: web.bot_user_id)
         self._background(stack, self._identify(web), "slack-identify")

@@ -1,13 +1,15 @@
 """Turn the model's Markdown into Slack mrkdwn, and split long answers into postable pieces.
 
 Slack's mrkdwn is not Markdown: `*bold*`, `_italic_`, `<url|text>` links, no headings and no tables.
-Tables become aligned code blocks; `&`, `<` and `>` are escaped so the model (or a tool result it quotes)
-cannot ping `@channel` or forge links; only plain user mentions (`<@U123>`) survive.
+`split_tables` finds the model's tables so they can become Slack `table` blocks (`slack.blocks`); in
+plain text they become aligned code blocks. `&`, `<` and `>` are escaped so the model (or a tool result
+it quotes) cannot ping `@channel` or forge links; only plain user mentions (`<@U123>`) survive.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 SLACK_TEXT_LIMIT = 3500
 _FENCE = "```"
@@ -61,20 +63,74 @@ def _inline_prose(text: str) -> str:
     return _USER_MENTION.sub(r"<@\1>", text)
 
 
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A Markdown table the model wrote: its rows (the header first, all the same width) and its source."""
+
+    rows: tuple[tuple[str, ...], ...]
+    markdown: str
+
+    @property
+    def width(self) -> int:
+        return len(self.rows[0])
+
+
+def split_tables(markdown: str) -> list[str | Table]:
+    """The answer in order as Markdown prose and the tables in it; a table inside a code block stays prose."""
+    lines = markdown.split("\n")
+    parts: list[str | Table] = []
+    prose: list[str] = []
+    index, in_fence = 0, False
+    while index < len(lines):
+        found = None if in_fence else _table_at(lines, index)
+        if found is None:
+            in_fence ^= lines[index].count(_FENCE) % 2 == 1
+            prose.append(lines[index])
+            index += 1
+            continue
+        rows, end = found
+        if prose:
+            parts.append("\n".join(prose))
+            prose = []
+        parts.append(Table(_padded(rows), "\n".join(lines[index:end])))
+        index = end
+    if prose:
+        parts.append("\n".join(prose))
+    return parts
+
+
+def _table_at(lines: list[str], index: int) -> tuple[list[list[str]], int] | None:
+    """The table starting at `lines[index]` (header, separator, body) and the index after it."""
+    if not (index + 1 < len(lines) and "|" in lines[index] and _TABLE_SEPARATOR.match(lines[index + 1])):
+        return None
+    rows = [_cells(lines[index])]
+    end = index + 2
+    while end < len(lines) and "|" in lines[end] and lines[end].strip():
+        rows.append(_cells(lines[end]))
+        end += 1
+    return rows, end
+
+
+def _padded(rows: list[list[str]]) -> tuple[tuple[str, ...], ...]:
+    width = max(len(row) for row in rows)
+    return tuple(tuple(row + [""] * (width - len(row))) for row in rows)
+
+
+def is_numeric(cell: str) -> bool:
+    """Whether a table cell holds a number or an amount (such columns align right)."""
+    return bool(_NUMERIC.match(cell))
+
+
 def _tables_to_code(lines: list[str]) -> list[str]:
     out: list[str] = []
     index = 0
     while index < len(lines):
-        is_table = index + 1 < len(lines) and "|" in lines[index] and _TABLE_SEPARATOR.match(lines[index + 1])
-        if not is_table:
+        found = _table_at(lines, index)
+        if found is None:
             out.append(lines[index])
             index += 1
             continue
-        rows = [_cells(lines[index])]
-        index += 2
-        while index < len(lines) and "|" in lines[index] and lines[index].strip():
-            rows.append(_cells(lines[index]))
-            index += 1
+        rows, index = found
         out.append(_FENCE + "\n" + render_table(rows) + "\n" + _FENCE)
     return out
 

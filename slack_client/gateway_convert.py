@@ -8,6 +8,8 @@ sends. The SDK carries the caller's context into the task that sends the POST (i
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 from collections.abc import Generator, Iterator, Mapping
 from contextvars import ContextVar
@@ -16,7 +18,7 @@ from types import MappingProxyType
 import httpx2
 import mcp_types
 
-from slack_client.models import Actor, ToolOutcome, ToolSpec
+from slack_client.models import Actor, ToolImage, ToolOutcome, ToolSpec
 
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 _acting_headers: ContextVar[Mapping[str, str]] = ContextVar("abcodex_acting_headers", default=_NO_HEADERS)
@@ -62,14 +64,30 @@ def tool_spec_from_sdk(tool: mcp_types.Tool) -> ToolSpec:
 
 
 def outcome_from_sdk(result: mcp_types.CallToolResult) -> ToolOutcome:
-    """Our `ToolOutcome` from an SDK `CallToolResult`."""
-    texts = [block.text if isinstance(block, mcp_types.TextContent) else f"[{block.type}]" for block in result.content]
-    structured = result.structured_content
+    """Our `ToolOutcome` from an SDK `CallToolResult`; images keep their bytes apart from the text."""
+    structured = dict(result.structured_content) if isinstance(result.structured_content, Mapping) else None
+    title = structured.get("title") if structured else None
+    alt_text = title if isinstance(title, str) and title else "An image from the gateway"
+    texts, images = [], []
+    for block in result.content:
+        if isinstance(block, mcp_types.TextContent):
+            texts.append(block.text)
+        elif isinstance(block, mcp_types.ImageContent) and (image := _image(block, alt_text)) is not None:
+            images.append(image)
+            texts.append(f"[image: {alt_text}]")
+        else:
+            texts.append(f"[{block.type}]")
     return ToolOutcome(
-        is_error=bool(result.is_error),
-        text="\n".join(texts),
-        structured=dict(structured) if isinstance(structured, Mapping) else None,
+        is_error=bool(result.is_error), text="\n".join(texts), structured=structured, images=tuple(images)
     )
+
+
+def _image(block: mcp_types.ImageContent, alt_text: str) -> ToolImage | None:
+    try:
+        data = base64.b64decode(block.data, validate=True)
+    except binascii.Error:  # a malformed image is left out; the numbers beside it still answer
+        return None
+    return ToolImage(data, block.mime_type, alt_text)
 
 
 def describe_error(error: BaseException) -> str:

@@ -29,12 +29,22 @@ class ToolSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolImage:
+    """An image a tool returned (a chart): shown to people, never sent to the model."""
+
+    data: bytes = field(repr=False)
+    mime_type: str
+    alt_text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ToolOutcome:
-    """The result of one `tools/call`: its text, its structured content, and whether it is an error."""
+    """The result of one `tools/call`: its text, its structured content, its images, and whether it is an error."""
 
     is_error: bool
     text: str
     structured: Mapping[str, Any] | None = None
+    images: tuple[ToolImage, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

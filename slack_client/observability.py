@@ -39,6 +39,8 @@ class Metrics:
         r = self.registry
         self.requests = Counter("abcodex_bot_requests", "Questions handled", ["kind", "outcome"], registry=r)
         self.clicks = Counter("abcodex_bot_clicks", "Confirm/Cancel clicks", ["verdict"], registry=r)
+        self.feedback = Counter("abcodex_bot_feedback", "Feedback clicks on answers", ["verdict"], registry=r)
+        self.home_views = Counter("abcodex_bot_home_views", "Home tabs published", ["gateway"], registry=r)
         self.ack_seconds = Histogram(
             "abcodex_bot_ack_seconds", "Receipt to acknowledgement", ["transport"], buckets=_LATENCY_BUCKETS, registry=r
         )

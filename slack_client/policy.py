@@ -2,6 +2,8 @@
 
 A tool the gateway lists but the file does not name gets the file's `unknown_tools` rule; the shipped
 file says `deny`, so a new gateway tool stays invisible to the model until someone writes its rule.
+The same file holds what Slack shows around the answers, so it is edited without code: each tool's
+`example` question and the `access_help` sentence (the Home tab), and each role's `suggested_prompts`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from slack_client.models import ToolSpec
 
 Risk = Literal["low", "medium", "high"]
 REDACTION_KINDS = frozenset({"email", "phone", "card"})
+MAX_SUGGESTED_PROMPTS = 4
+DEFAULT_ACCESS_HELP = "Ask a Slack admin if you need access to more."
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,16 @@ class ToolRule:
     max_calls_per_request: int = 3
     redact: frozenset[str] = REDACTION_KINDS
     drop_fields: frozenset[str] = frozenset()
+    example: str | None = None
+    """One question a user could ask that this tool answers (shown on the Home tab)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedPrompt:
+    """A prompt Slack offers when a user opens the assistant: a short title, and the question it sends."""
+
+    title: str
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +84,9 @@ class Policy:
     access: Access = field(default_factory=Access)
     limits: Limits = field(default_factory=Limits)
     group_sweep_seconds: float = 300.0
+    role_descriptions: Mapping[str, str] = field(default_factory=dict)
+    suggested_prompts: Mapping[str, tuple[SuggestedPrompt, ...]] = field(default_factory=dict)
+    access_help: str = DEFAULT_ACCESS_HELP
 
     def rule_for(self, name: str) -> ToolRule | None:
         """The rule for `name`, the unknown-tools default, or None when it is denied."""
@@ -122,7 +139,8 @@ def parse_policy(raw: Any) -> Policy:
     """Build a `Policy` from the parsed YAML document."""
     if not isinstance(raw, dict):
         raise TypeError("the policy must be a mapping")
-    roles = tuple(str(r) for r in raw.get("roles") or ("staff",))
+    raw_roles = raw.get("roles") or ("staff",)
+    roles = tuple(str(r) for r in raw_roles)
     tools = {str(name): _rule(name, body, roles) for name, body in (raw.get("tools") or {}).items()}
     unknown = raw.get("unknown_tools", "deny")
     limits = raw.get("limits") or {}
@@ -138,6 +156,9 @@ def parse_policy(raw: Any) -> Policy:
         access=_access(raw.get("access") or {}),
         limits=Limits(**{k: v for k, v in limits.items() if k != "group_sweep_seconds"}),
         group_sweep_seconds=float(limits.get("group_sweep_seconds", 300.0)),
+        role_descriptions={str(k): str(v) for k, v in raw_roles.items()} if isinstance(raw_roles, dict) else {},
+        suggested_prompts=_suggested_prompts(raw.get("suggested_prompts") or {}, roles),
+        access_help=str(raw.get("access_help") or DEFAULT_ACCESS_HELP),
     )
 
 
@@ -157,7 +178,24 @@ def _rule(name: str, body: Any, roles: Sequence[str]) -> ToolRule:
         max_calls_per_request=int(body.get("max_calls_per_request", 3)),
         redact=redact,
         drop_fields=frozenset(body.get("drop_fields") or ()),
+        example=str(body["example"]) if body.get("example") else None,
     )
+
+
+def _suggested_prompts(raw: Any, roles: Sequence[str]) -> dict[str, tuple[SuggestedPrompt, ...]]:
+    """Per role, one to `MAX_SUGGESTED_PROMPTS` prompts, each a `title` and a `message` (Slack shows four at most)."""
+    if not isinstance(raw, dict):
+        raise TypeError("suggested_prompts: expected a mapping of role to prompts")
+    prompts: dict[str, tuple[SuggestedPrompt, ...]] = {}
+    for role, items in raw.items():
+        where = f"suggested_prompts.{role}"
+        _known_role(str(role), roles, where)
+        if not isinstance(items, list) or not 1 <= len(items) <= MAX_SUGGESTED_PROMPTS:
+            raise ValueError(f"{where}: expected a list of 1 to {MAX_SUGGESTED_PROMPTS} prompts")
+        if not all(isinstance(i, dict) and i.get("title") and i.get("message") for i in items):
+            raise ValueError(f"{where}: each prompt needs a title and a message")
+        prompts[str(role)] = tuple(SuggestedPrompt(str(i["title"]), str(i["message"])) for i in items)
+    return prompts
 
 
 def _known_role(role: str, roles: Sequence[str], where: str) -> str:

@@ -20,6 +20,7 @@ from slack_client.errors import ConfigError
 # claude-sonnet-4-5 (the first contract default) is deprecated by the locked SDK (end of life 2026-11-30).
 DEFAULT_MODELS = {"anthropic": "claude-sonnet-5-5", "openai": "gpt-4o-mini"}
 _MIN_STATE_SECRET = 32
+LOCAL_GATEWAY_URL = "http://127.0.0.1:8081/mcp"  # where `make run` serves the gateway
 
 
 class BotSettings(BaseSettings):
@@ -27,7 +28,7 @@ class BotSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
-    mcp_gateway_url: str = "http://127.0.0.1:8081/mcp"
+    mcp_gateway_url: str = LOCAL_GATEWAY_URL
     mcp_gateway_auth_token: SecretStr
     mcp_tools_ttl_seconds: float = Field(default=60.0, gt=0)
     mcp_listen_for_changes: bool = False
@@ -135,3 +136,44 @@ def _describe(error: ValidationError) -> str:
         name = str(item["loc"][0]).upper() if item["loc"] else "settings"
         problems.append(f"{name}: {item['msg']}")
     return "invalid settings: " + "; ".join(problems)
+
+
+class ChatSettings(BaseSettings):
+    """What `abcodex-chat` reads besides `BotSettings`: where to find a gateway nobody configured, where
+    to save charts. The data directory's default is the gateway's own (mcp_server/settings.py)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    mcp_gateway_url: str | None = None
+    mcp_gateway_auth_token: SecretStr | None = None
+    abcodex_data_dir: Path = Field(default_factory=lambda: Path.home() / ".local" / "share" / "abcodex")
+    chat_output_dir: Path | None = None
+
+    @property
+    def local_token_file(self) -> Path:
+        """Where the embedded default (`make run`) keeps the token it serves with."""
+        return self.abcodex_data_dir / "gateway-token"
+
+
+def load_chat_settings(**overrides: Any) -> tuple[BotSettings, ChatSettings, str | None]:
+    """The chat's settings. With neither MCP_GATEWAY_URL nor MCP_GATEWAY_AUTH_TOKEN set, the gateway that
+    `make run` started is used, with the token it wrote; the third value then says so for the user."""
+    try:
+        chat = ChatSettings()
+    except ValidationError as error:
+        raise ConfigError(_describe(error)) from None
+    configured = chat.mcp_gateway_url or chat.mcp_gateway_auth_token or "mcp_gateway_auth_token" in overrides
+    if configured:
+        return load_settings(**overrides), chat, None
+    token_file = chat.local_token_file
+    try:
+        token = token_file.read_text(encoding="utf-8").strip()
+    except OSError:
+        token = ""
+    if not token:
+        raise ConfigError(
+            f"MCP_GATEWAY_AUTH_TOKEN is not set and no local gateway's token is in {token_file}: start the "
+            "gateway with `make run` (it writes one), or set MCP_GATEWAY_URL and MCP_GATEWAY_AUTH_TOKEN"
+        )
+    settings = load_settings(**({"mcp_gateway_url": LOCAL_GATEWAY_URL, "mcp_gateway_auth_token": token} | overrides))
+    return settings, chat, f"Using the gateway `make run` started: {LOCAL_GATEWAY_URL} (token from {token_file})."

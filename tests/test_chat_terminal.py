@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from slack_client.chat import chat
 from slack_client.settings import BotSettings
@@ -112,13 +113,61 @@ async def test_declining_at_the_prompt_pays_nothing(claude: AnthropicDouble, pos
     assert payments.stripe.transfers == [] and "nothing was done" in out.getvalue()
 
 
-def test_a_missing_setting_stops_the_chat_with_the_variable_named():
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
+def test_a_missing_setting_stops_the_chat_with_the_variable_named(tmp_path: Path) -> None:
+    # A home without a `make run` gateway's token: nothing to find, so the variable is named.
+    env = {k: v for k, v in os.environ.items() if k == "PATH"} | {"HOME": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "-m", "slack_client.chat"], env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 2
-    assert "MCP_GATEWAY_AUTH_TOKEN" in result.stderr
+    assert "MCP_GATEWAY_AUTH_TOKEN" in result.stderr and "make run" in result.stderr
+
+
+FIND_GATEWAY = """
+from slack_client.settings import load_chat_settings
+settings, chat, found = load_chat_settings()
+print(settings.mcp_gateway_url, settings.mcp_gateway_auth_token.get_secret_value(), sep="\\n")
+print(found)
+"""
+
+
+def test_with_only_an_llm_key_the_chat_finds_the_gateway_make_run_started(tmp_path: Path) -> None:
+    (tmp_path / "gateway-token").write_text("token-written-by-make-run\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k == "PATH"}
+    env |= {"HOME": str(tmp_path), "ABCODEX_DATA_DIR": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test"}
+    result = subprocess.run(
+        [sys.executable, "-c", FIND_GATEWAY], env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    url, token, found = result.stdout.splitlines()
+    assert (url, token) == ("http://127.0.0.1:8081/mcp", "token-written-by-make-run")
+    assert "make run" in found and str(tmp_path / "gateway-token") in found
+
+
+async def test_a_chart_is_saved_and_its_path_shown_and_a_table_is_aligned(
+    claude: AnthropicDouble, gateway_url: str, gateway_token: str, tmp_path: Path
+) -> None:
+    table = "| Artist | Weighted |\n|---|---:|\n| Grace Liu | 20.5 |\n| Owen Fairbanks | 17 |\n"
+    claude.script(tool_turn(ToolCall("get_event_chart", {"eid": "AB4001", "kind": "voting"})), text_turn(table))
+    out = io.StringIO()
+    await chat(
+        settings(claude, gateway_url, gateway_token),
+        shipped_policy(),
+        user="me",
+        role="staff",
+        read_line=typed("chart the voting at AB4001"),
+        out=out,
+        output_dir=tmp_path,
+    )
+
+    shown = out.getvalue()
+    [saved] = list(tmp_path.glob("*.png"))
+    assert f"  chart saved: {saved}\n" in shown
+    assert saved.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert "Artist          Weighted\n" in shown
+    assert "──────────────  ────────\n" in shown
+    assert "Grace Liu           20.5\n" in shown and "Owen Fairbanks        17\n" in shown
+    sent = claude.requests[1].tool_results[0].text
+    assert '"image_shown"' in sent and "iVBORw0KGgo" not in sent  # the numbers and a note, never the PNG
 
 
 async def test_the_terminal_redacts_contacts_even_when_a_stream_splits_them():

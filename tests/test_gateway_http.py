@@ -41,7 +41,7 @@ async def test_a_wrong_token_gets_401(demo_gateway: RunningGateway):
 async def test_the_right_token_lists_tools(demo_gateway: RunningGateway):
     response = await post_mcp(demo_gateway, {"Authorization": f"Bearer {demo_gateway.token}"})
     assert response.status_code == 200
-    assert len(response.json()["result"]["tools"]) == 19  # every catalog tool but the payment tool (off here)
+    assert len(response.json()["result"]["tools"]) == 20  # every tool but the payment tool (off here)
 
 
 async def test_the_mcp_client_is_refused_without_a_token(demo_gateway: RunningGateway):

@@ -15,7 +15,7 @@ async def call(gateway: RunningGateway, tool: str, arguments: dict[str, Any], mo
         return await client.call_tool(tool, arguments)
 
 
-# The catalog's tools (shared/design/TOOL-CATALOG.md): the first six and the thirteen added.
+# The catalog's tools (shared/design/TOOL-CATALOG.md): the first six, the thirteen added, and the chart.
 CATALOG_READ_TOOLS = {
     "list_events",
     "get_event_details",
@@ -36,6 +36,7 @@ CATALOG_READ_TOOLS = {
     "get_payment_health",
     "get_exchange_rates",
     "get_gateway_activity",
+    "get_event_chart",  # issue 11: the numbers as structured content, the chart as image content
 }
 
 

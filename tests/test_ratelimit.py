@@ -162,3 +162,29 @@ async def test_a_client_that_starts_being_refused_is_logged_once_not_per_request
         {"event": "rate_limited", "log_level": "warning", "client": "desktop", "retry_after_seconds": 1},
         {"event": "rate_limited", "log_level": "warning", "client": "desktop", "retry_after_seconds": 1},
     ]
+
+
+async def test_people_signed_in_through_oauth_each_get_their_own_budget():
+    from mcp_server.auth import STATE_KEY, ClientIdentity  # noqa: PLC0415
+
+    reached: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        reached.append(scope["state"][STATE_KEY].person)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    limited = ClientRateLimit(app, rate_per_second=0.001, burst=1, clock=lambda: 0.0)
+
+    async def as_person(scope: Scope, receive: Receive, send: Send) -> None:
+        person = dict(scope["headers"])[b"x-test-person"].decode()
+        scope["state"] = {STATE_KEY: ClientIdentity("oauth:idp.example.com", frozenset({"read"}), person=person)}
+        await limited(scope, receive, send)
+
+    transport = httpx2.ASGITransport(app=as_person)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        first = await http.post("/mcp", headers={"x-test-person": "a***@artbattle.test (sub 1)"})
+        again = await http.post("/mcp", headers={"x-test-person": "a***@artbattle.test (sub 1)"})
+        other = await http.post("/mcp", headers={"x-test-person": "b***@artbattle.test (sub 2)"})
+    assert (first.status_code, again.status_code, other.status_code) == (200, 429, 200)
+    assert reached == ["a***@artbattle.test (sub 1)", "b***@artbattle.test (sub 2)"]

@@ -12,7 +12,14 @@ from tests.doubles.anthropic_api import AnthropicDouble
 from tests.doubles.llm_script import ToolCall, text_turn, tool_turn
 from tests.doubles.openai_api import OpenAIDouble
 from tests.doubles.slack_api import SlackDouble
-from tests.doubles.slack_payloads import BOT_USER_ID, app_mention, direct_message, event_callback, slash_command
+from tests.doubles.slack_payloads import (
+    BOT_ID,
+    BOT_USER_ID,
+    app_mention,
+    direct_message,
+    event_callback,
+    slash_command,
+)
 from tests.slack_fixtures import STAFF_USER, RestartableGateway, bot_settings, run_bot
 
 pytest_plugins = ["tests.slack_fixtures"]
@@ -40,6 +47,11 @@ def mention(slack: SlackDouble, text: str, user: str = STAFF_USER, **kw) -> dict
     return event
 
 
+def bot_replies(slack: SlackDouble, channel: str, thread_ts: str) -> list[dict]:
+    """The bot's messages in a thread, as a user scrolling it sees them."""
+    return [m for m in slack.messages(channel, thread_ts) if m.get("bot_id") == BOT_ID]
+
+
 @pytest.mark.parametrize("provider", ["anthropic", "openai"])
 async def test_a_mention_runs_a_tool_and_answers_in_the_thread_with_its_numbers(
     provider, slack: SlackDouble, claude: AnthropicDouble, gpt: OpenAIDouble, gateway_url, gateway_token
@@ -48,9 +60,10 @@ async def test_a_mention_runs_a_tool_and_answers_in_the_thread_with_its_numbers(
     llm.script(tool_turn(VOTING), lambda request: text_turn(leader_of_round_2(request)))
     async with run_bot(bot_settings(slack, llm, gateway_url, gateway_token), slack):
         event = mention(slack, "how's voting at AB4001?")
-        post = await slack.wait_for_post_async(channel=CHANNEL, thread_ts=event["ts"])
+        answer = await slack.wait_for_answer_async(CHANNEL, event["ts"])
 
-    assert post.params["text"] == "Round 2 at AB4001 is led by *Grace Liu* with 20.5 weighted votes."
+    assert answer.streamed  # a stream's markdown, which Slack renders: bold stays `**`
+    assert answer.text == "Round 2 at AB4001 is led by **Grace Liu** with 20.5 weighted votes."
     assert len(llm.requests) == 2
     assert "get_live_voting_status" in llm.requests[0].tool_names
     assert slack.calls_to("reactions.add")[0].params["name"] == "eyes"
@@ -100,9 +113,10 @@ async def test_a_direct_message_is_answered_inline(
         slack.socket_mode.push_events_api(
             event_callback(direct_message("voting at AB4001?", user=STAFF_USER, channel=DM))
         )
-        post = await slack.wait_for_post_async(channel=DM)
+        answer = await slack.wait_for_answer_async(DM)
 
-    assert "thread_ts" not in post.params and "Grace Liu" in post.params["text"]
+    assert answer.thread_ts is None and "Grace Liu" in answer.text
+    assert not answer.streamed  # a stream must be a thread reply; a DM's top level grows by post and update
 
 
 async def test_a_follow_up_in_the_thread_carries_the_conversation_so_far(
@@ -115,9 +129,9 @@ async def test_a_follow_up_in_the_thread_carries_the_conversation_so_far(
     )
     async with run_bot(bot_settings(slack, claude, gateway_url, gateway_token), slack):
         first = mention(slack, "how's voting at AB4001?")
-        await slack.wait_for_post_async(channel=CHANNEL, thread_ts=first["ts"])
+        await slack.wait_for_answer_async(CHANNEL, first["ts"])
         mention(slack, "and who won round 1?", thread_ts=first["ts"])
-        await slack.wait_for_post_async(lambda c: "Hana" in c.params["text"], channel=CHANNEL, thread_ts=first["ts"])
+        await slack.wait_for_answer_async(CHANNEL, first["ts"], where=lambda answer: "Hana" in answer.text)
 
     follow_up = claude.requests[2].messages
     assert [m["role"] for m in follow_up] == ["user", "assistant", "user"]
@@ -136,10 +150,10 @@ async def test_parallel_tool_calls_both_reach_the_gateway_and_the_answer_uses_bo
     gpt.script(tool_turn(VOTING, ToolCall("get_auction_status", {"eid": "AB4001"})), both)
     async with run_bot(bot_settings(slack, gpt, gateway_url, gateway_token), slack):
         event = mention(slack, "voting and auction at AB4001?")
-        post = await slack.wait_for_post_async(channel=CHANNEL, thread_ts=event["ts"])
+        answer = await slack.wait_for_answer_async(CHANNEL, event["ts"])
 
     assert len(gpt.requests[1].tool_results) == 2
-    assert post.params["text"].startswith("Votes so far: 56; works:")
+    assert answer.text.startswith("Votes so far: 56; works:")
 
 
 async def test_a_tool_error_goes_back_to_the_model_which_still_answers(
@@ -151,11 +165,11 @@ async def test_a_tool_error_goes_back_to_the_model_which_still_answers(
     )
     async with run_bot(bot_settings(slack, claude, gateway_url, gateway_token), slack):
         event = mention(slack, "details of AB9999?")
-        post = await slack.wait_for_post_async(channel=CHANNEL, thread_ts=event["ts"])
+        answer = await slack.wait_for_answer_async(CHANNEL, event["ts"])
 
     result = claude.requests[1].tool_results[0]
     assert result.is_error and "There is no event AB9999" in result.text
-    assert "There is no event AB9999" in post.params["text"]
+    assert "There is no event AB9999" in answer.text
 
 
 async def test_a_role_without_payments_is_not_offered_the_tool_and_is_told_politely(
@@ -168,11 +182,11 @@ async def test_a_role_without_payments_is_not_offered_the_tool_and_is_told_polit
     )
     async with run_bot(bot_settings(slack, claude, gateway_url, gateway_token), slack):
         event = mention(slack, "pay Sofia 100 CAD for AB4002")
-        post = await slack.wait_for_post_async(channel=CHANNEL, thread_ts=event["ts"])
+        answer = await slack.wait_for_answer_async(CHANNEL, event["ts"])
 
     assert "process_artist_payment" not in claude.requests[0].tool_names
     assert "get_payment_summary" not in claude.requests[0].tool_names  # staff may not read payments either
-    assert "not available to the staff role" in post.params["text"]
+    assert "not available to the staff role" in answer.text
 
 
 async def test_a_user_asking_too_fast_is_told_to_wait_and_the_model_is_not_called(
@@ -182,7 +196,7 @@ async def test_a_user_asking_too_fast_is_told_to_wait_and_the_model_is_not_calle
     claude.script(text_turn("Hello!"))
     async with run_bot(bot_settings(slack, claude, gateway_url, gateway_token), slack, parse_policy(raw)):
         first = mention(slack, "hi")
-        await slack.wait_for_post_async(channel=CHANNEL, thread_ts=first["ts"])
+        await slack.wait_for_answer_async(CHANNEL, first["ts"])
         second = mention(slack, "hi again")
         refusal = await slack.wait_for_call_async("chat.postEphemeral", thread_ts=second["ts"])
 
@@ -201,10 +215,11 @@ async def test_a_retried_event_is_answered_once(
         retry = slack.socket_mode.push_events_api(body, retry_attempt=1, retry_reason="timeout")
         await slack.socket_mode.wait_for_ack_async(first)
         await slack.socket_mode.wait_for_ack_async(retry)
-        await slack.wait_for_post_async(channel=CHANNEL, thread_ts=event["ts"])
+        answer = await slack.wait_for_answer_async(CHANNEL, event["ts"])
         await bot.app.tracker.drain(5)
 
-    assert len([c for c in slack.calls_to("chat.postMessage") if c.params.get("thread_ts") == event["ts"]]) == 1
+    assert [m["ts"] for m in bot_replies(slack, CHANNEL, event["ts"])] == [answer.ts]
+    assert len([c for c in slack.calls_to("chat.startStream") if c.params.get("thread_ts") == event["ts"]]) == 1
     assert len(claude.requests) == 2
 
 
@@ -221,12 +236,12 @@ async def test_when_the_gateway_is_down_the_user_is_told_and_when_it_is_back_the
             refusal = await slack.wait_for_call_async("chat.postEphemeral", thread_ts=down["ts"])
             await gateway.start()
             back = mention(slack, "voting at AB4001?")
-            post = await slack.wait_for_post_async(channel=CHANNEL, thread_ts=back["ts"])
+            answer = await slack.wait_for_answer_async(CHANNEL, back["ts"])
     finally:
         await gateway.stop()
 
     assert "can't reach the Art Battle data service" in refusal.params["text"]
-    assert "Grace Liu" in post.params["text"]
+    assert "Grace Liu" in answer.text
 
 
 async def test_health_readiness_and_metrics_are_served(
@@ -235,7 +250,7 @@ async def test_health_readiness_and_metrics_are_served(
     claude.script(text_turn("Hello!"))
     async with run_bot(bot_settings(slack, claude, gateway_url, gateway_token), slack) as bot:
         event = mention(slack, "hi")
-        await slack.wait_for_post_async(channel=CHANNEL, thread_ts=event["ts"])
+        await slack.wait_for_answer_async(CHANNEL, event["ts"])
         async with httpx2.AsyncClient(base_url=bot.base_url) as http:
             health, ready, metrics = [await http.get(path) for path in ("/healthz", "/readyz", "/metrics")]
 

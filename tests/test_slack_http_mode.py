@@ -21,7 +21,7 @@ from tests.doubles.slack_http_events import (
     url_verification_request,
     with_bad_signature,
 )
-from tests.doubles.slack_payloads import BOT_USER_ID, app_mention, event_callback, slash_command
+from tests.doubles.slack_payloads import BOT_ID, BOT_USER_ID, app_mention, event_callback, slash_command
 from tests.slack_fixtures import SIGNING_SECRET, STAFF_USER, bot_settings, run_bot
 
 pytest_plugins = ["tests.slack_fixtures"]
@@ -56,10 +56,10 @@ async def test_a_signed_mention_is_acked_then_answered_in_the_thread(http_bot, s
     event, callback = mention_callback()
 
     ack = await post(http, event_request(callback, SIGNING_SECRET))
-    answer = await slack.wait_for_post_async(channel=CHANNEL, thread_ts=event["ts"])
+    answer = await slack.wait_for_answer_async(CHANNEL, event["ts"])
 
     assert ack.status_code == 200
-    assert answer.params["text"] == "Grace Liu leads round 2."
+    assert answer.text == "Grace Liu leads round 2." and answer.streamed
 
 
 async def test_the_url_verification_challenge_is_echoed(http_bot):
@@ -97,11 +97,13 @@ async def test_a_retried_delivery_is_acked_but_answered_once(http_bot, slack, cl
 
     first = await post(http, event_request(callback, SIGNING_SECRET))
     retry = await post(http, event_request(callback, SIGNING_SECRET, retry_num=1, retry_reason="http_timeout"))
-    await slack.wait_for_post_async(channel=CHANNEL, thread_ts=event["ts"])
+    answer = await slack.wait_for_answer_async(CHANNEL, event["ts"])
     await bot.app.tracker.drain(5)
 
     assert first.status_code == retry.status_code == 200
-    assert len(slack.calls_to("chat.postMessage")) == 1 and len(claude.requests) == 2
+    bot_replies = [m["ts"] for m in slack.messages(CHANNEL, event["ts"]) if m.get("bot_id") == BOT_ID]
+    assert bot_replies == [answer.ts] and len(claude.requests) == 2
+    assert len(slack.calls_to("chat.startStream")) == 1 and not slack.calls_to("chat.postMessage")
 
 
 async def test_a_slash_command_over_http_acks_with_its_immediate_reply(http_bot, slack, claude):

@@ -122,7 +122,7 @@ async def test_staff_are_never_offered_the_payment_tool_even_when_the_gateway_li
         assert "process_artist_payment" in [t.name for t in bot.app.gateway.tools()]
         event = app_mention(f"<@{BOT_USER_ID}> pay Sofia 400 CAD", user=STAFF_USER, channel=CHANNEL)
         slack.socket_mode.push_events_api(event_callback(event))
-        await slack.wait_for_post_async(channel=CHANNEL, thread_ts=event["ts"])
+        await slack.wait_for_answer_async(CHANNEL, event["ts"])
 
     assert "process_artist_payment" not in claude.requests[0].tool_names
     assert payments.stripe.transfers == []

@@ -67,7 +67,7 @@ async def test_sigterm_mid_answer_finishes_the_reply_and_exits_zero(
 
         process.send_signal(signal.SIGTERM)
         release.set()
-        post = await slack.wait_for_post_async(channel=CHANNEL, thread_ts=event["ts"], timeout=15)
+        answer = await slack.wait_for_answer_async(CHANNEL, event["ts"], timeout=15)
         output, _ = await asyncio.wait_for(process.communicate(), 20)
     finally:
         release.set()
@@ -75,7 +75,7 @@ async def test_sigterm_mid_answer_finishes_the_reply_and_exits_zero(
             process.kill()
             await process.wait()
 
-    assert post.params["text"] == "Grace Liu leads round 2."
+    assert answer.text == "Grace Liu leads round 2."
     assert process.returncode == 0, output.decode()[-2000:]
     log = output.decode()
     assert '"event": "shutdown_requested"' in log and '"event": "drained"' in log

@@ -30,6 +30,7 @@ FROM_PRODUCER = frozenset({"producer", "finance", "admin"})
 FINANCE = frozenset({"finance", "admin"})
 READ = ("list_events", "get_event_details", "get_live_voting_status", "get_auction_status", "get_event_readiness")
 READ += ("get_event_summary", "get_event_roster", "get_vote_breakdown", "get_bid_history")
+READ += ("get_event_chart",)  # issue 11: a chart of what the read tools report, for whoever may read it
 FINANCE_TOOLS = ("get_artist_owed", "get_artist_history", "get_payment_ledger", "get_payout_readiness")
 FINANCE_TOOLS += ("get_payment_health", "get_exchange_rates")
 CATALOG_ROLES: dict[str, frozenset[str]] = {
@@ -107,7 +108,7 @@ async def test_a_role_is_offered_exactly_its_tools_and_its_call_comes_back_answe
     async with run_bot(settings, slack):
         event = app_mention(f"<@{BOT_USER_ID}> a {domain} question", user=user, channel=CHANNEL)
         slack.socket_mode.push_events_api(event_callback(event))
-        post = await slack.wait_for_post_async(channel=CHANNEL, thread_ts=event["ts"])
+        answer = await slack.wait_for_answer_async(CHANNEL, event["ts"])
 
     assert set(llm.requests[0].tool_names) == expected
     assert any(registry.scope_of(name) == SCOPE_OF_DOMAIN[domain] for name in expected) == (call is not None)
@@ -115,6 +116,6 @@ async def test_a_role_is_offered_exactly_its_tools_and_its_call_comes_back_answe
         pytest.skip(f"the gateway lists no {SCOPE_OF_DOMAIN[domain]} tool yet: visibility checked, no call made")
     result = llm.requests[1].tool_results[0]
     assert not result.is_error, result.text
-    assert post.params["text"] == f"The answer had {fields} fields."
+    assert answer.text == f"The answer had {fields} fields."
     audited = await audited_call(demo_gateway, user, call[0])
     assert (audited["acting_role"], audited["outcome"]) == (role, "ok")

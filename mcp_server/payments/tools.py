@@ -125,7 +125,7 @@ async def process_artist_payment(
         raise ToolError("Payments are turned off on this server (ENABLE_MUTATING_TOOLS is not true).")
     caller = caller_of(ctx.request_context, services.stdio_identity)
     request = PaymentRequest(
-        normalize_eid(eid), artist_profile_id.lower(), amount, currency.upper(), caller.identity.name
+        normalize_eid(eid), artist_profile_id.lower(), amount, currency.upper(), caller.identity.key
     )
     if confirmation_token is not None:
         if not caller.identity.confirms_out_of_band:

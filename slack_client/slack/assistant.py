@@ -28,18 +28,22 @@ from slack_client.errors import (
     RequestTooLong,
     SlackError,
 )
-from slack_client.formatting import split_message, to_mrkdwn, truncate
+from slack_client.formatting import truncate
 from slack_client.models import Actor, AssistantMessage, Message, UserMessage
 from slack_client.observability import Metrics
 from slack_client.policy import Policy
+from slack_client.ports import ToolGateway
 from slack_client.ratelimit import RateLimiter
-from slack_client.redact import redact
 from slack_client.roles import RoleResolver
-from slack_client.slack.blocks import confirmation_blocks
+from slack_client.slack.blocks import answer_posts, confirmation_blocks, feedback_block
 from slack_client.slack.clicks import ClickHandler
-from slack_client.slack.inbox import Click, Question, strip_mentions
+from slack_client.slack.home import HomeTab
+from slack_client.slack.inbox import Click, Question, ThreadStart, strip_mentions
 from slack_client.slack.progress import SlackProgress
 from slack_client.slack.replies import DirectReply, Reply, ResponseUrlReply, ThreadReply
+from slack_client.slack.streaming import StreamedAnswer
+from slack_client.slack.suggestions import ThreadSuggestions
+from slack_client.slack.uploads import ImageCollector, upload_images
 from slack_client.slack.web import SlackWeb
 
 log = structlog.get_logger(__name__)
@@ -60,17 +64,27 @@ class Services:
     confirmations: Confirmations
     metrics: Metrics
     provider: str
+    gateway: ToolGateway
+    images: ImageCollector  # the agent's view of the gateway: keeps each request's charts for the thread
 
 
 class SlackAssistant:
-    """Answers questions and handles Confirm/Cancel clicks (the inbox's `Handler`)."""
+    """Answers questions, handles clicks, starts assistant threads, publishes the Home tab (the inbox's `Handler`)."""
 
     def __init__(self, services: Services) -> None:
         self._s = services
         self._clicks = ClickHandler(services.web, services.confirmations, services.metrics)
+        self._suggestions = ThreadSuggestions(services.web, services.policy, services.roles)
+        self._home = HomeTab(services.web, services.policy, services.roles, services.gateway, services.metrics)
 
     async def handle_click(self, click: Click) -> None:
         await self._clicks.handle(click)
+
+    async def thread_started(self, start: ThreadStart) -> None:
+        await self._suggestions.thread_started(start)
+
+    async def home_opened(self, user: str, team: str | None) -> None:
+        await self._home.publish(user, team)
 
     async def answer(self, question: Question) -> None:
         request_id = uuid.uuid4().hex[:12]
@@ -96,11 +110,17 @@ class SlackAssistant:
         actor = Actor(request_id, question.user, self._s.roles.role_of(question.user), question.channel, question.team)
         progress = SlackProgress(self._s.web, question.channel, question.ts, _status_thread(question))
         await progress.start()
+        stream = reply.stream(self._s.policy.limits.max_response_chars)
         try:
             history = await self._history(question)
-            result = await self._s.agent.run(actor, question.text, history, observer=progress)
-            await self._deliver(reply, result)
+            await self._suggestions.title_if_first(question, history)
+            on_text = stream.text if stream is not None else None
+            result = await self._s.agent.run(actor, question.text, history, observer=progress, on_text=on_text)
+            await self._deliver(reply, result, request_id, stream)
+            await self._share_images(question, request_id)
         finally:
+            if stream is not None:  # an answer cut short by an error still ends as one ordinary message
+                await stream.finish()
             await progress.finish()
         return result
 
@@ -114,13 +134,29 @@ class SlackAssistant:
         if len(question.text) > limits.max_request_chars:
             raise RequestTooLong(f"{len(question.text)} characters; the limit is {limits.max_request_chars}")
 
-    async def _deliver(self, reply: Reply, result: AgentResult) -> None:
-        text = truncate(result.text, self._s.policy.limits.max_response_chars)
-        for piece in split_message(redact(to_mrkdwn(text))):
-            await reply.answer(piece)
+    async def _deliver(
+        self, reply: Reply, result: AgentResult, request_id: str, stream: StreamedAnswer | None = None
+    ) -> None:
+        if stream is not None and stream.received:
+            await stream.finish([feedback_block(request_id)] if result.pending is None else None)
+        else:
+            text = truncate(result.text, self._s.policy.limits.max_response_chars)
+            for post in answer_posts(text, request_id, feedback=result.pending is None):
+                await reply.answer(post.text, post.blocks)
         if result.pending is not None:
             button_value = self._s.confirmations.add(result.pending)
             await reply.answer("Please confirm or cancel.", confirmation_blocks(result.pending, button_value))
+
+    async def _share_images(self, question: Question, request_id: str) -> None:
+        """Charts the tools drew go into the thread (a slash command's response URL cannot carry files)."""
+        images = self._s.images.take(request_id)
+        if not images or question.kind == "slash":
+            return
+        thread_ts = question.reply_thread_ts if question.kind == "dm" else question.reply_thread_ts or question.ts
+        try:
+            await upload_images(self._s.web, question.channel, thread_ts, images)
+        except SlackError as error:
+            log.warning("chart_not_shared", request_id=request_id, error=str(error))
 
     async def _history(self, question: Question) -> list[Message]:
         """The thread's earlier messages, as conversation context (bounded)."""
@@ -145,8 +181,9 @@ class SlackAssistant:
         if question.kind == "slash" and question.response_url:
             return ResponseUrlReply(web, question.response_url, question.public)
         if question.kind == "dm":
-            return DirectReply(web, question.channel, question.reply_thread_ts)
-        return ThreadReply(web, question.channel, question.reply_thread_ts or question.ts or "", question.user)
+            return DirectReply(web, question.channel, question.reply_thread_ts, question.user, question.team)
+        thread_ts = question.reply_thread_ts or question.ts or ""
+        return ThreadReply(web, question.channel, thread_ts, question.user, question.team)
 
     async def _refuse(self, reply: Reply, text: str) -> None:
         try:

@@ -1,4 +1,5 @@
-"""Confirm / Cancel clicks: only the requester's click acts; the message then shows the outcome.
+"""Button clicks: Confirm / Cancel (only the requester's click acts; the message then shows the outcome)
+and 👍/👎 feedback on answers (logged and counted, then acknowledged to the clicker alone).
 
 A click may reach any bot replica: its `value` is the sealed action (see `slack_client.confirmations`).
 """
@@ -12,7 +13,8 @@ import structlog
 from slack_client.confirmations import Confirmations, ConfirmResult
 from slack_client.errors import SlackError
 from slack_client.observability import Metrics
-from slack_client.slack.blocks import CANCEL_ACTION, CONFIRM_ACTION, outcome_blocks
+from slack_client.slack.blocks import CANCEL_ACTION, CONFIRM_ACTION, FEEDBACK_ACTION, outcome_blocks
+from slack_client.slack.feedback import record_feedback
 from slack_client.slack.inbox import Click
 from slack_client.slack.web import SlackWeb
 
@@ -31,6 +33,9 @@ class ClickHandler:
         self._metrics = metrics
 
     async def handle(self, click: Click) -> None:
+        if click.action_id == FEEDBACK_ACTION:
+            await self._feedback(click)
+            return
         request_id = uuid.uuid4().hex[:12]
         if click.action_id == CONFIRM_ACTION:
             result = await self._confirmations.confirm(click.value, click.user, request_id)
@@ -47,6 +52,15 @@ class ClickHandler:
                 await self._tell_clicker(click, result.message)
         except SlackError as error:
             log.warning("click_reply_failed", request_id=request_id, error=str(error))
+
+    async def _feedback(self, click: Click) -> None:
+        thanks = record_feedback(click, self._metrics)
+        if thanks is None:
+            return
+        try:
+            await self._tell_clicker(click, thanks)
+        except SlackError as error:
+            log.warning("feedback_reply_failed", user=click.user, error=str(error))
 
     async def _show_outcome(self, click: Click, result: ConfirmResult) -> None:
         blocks = outcome_blocks(result)

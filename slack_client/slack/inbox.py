@@ -48,8 +48,18 @@ class Question:
 
 
 @dataclass(frozen=True, slots=True)
+class ThreadStart:
+    """A user opened the assistant (`assistant_thread_started`): a new thread in their DM with the bot."""
+
+    user: str
+    channel: str
+    thread_ts: str
+    team: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Click:
-    """A Confirm or Cancel click."""
+    """A button click: Confirm, Cancel or feedback."""
 
     user: str
     action_id: str
@@ -65,6 +75,10 @@ class Handler(Protocol):
     async def answer(self, question: Question) -> None: ...
 
     async def handle_click(self, click: Click) -> None: ...
+
+    async def thread_started(self, start: ThreadStart) -> None: ...
+
+    async def home_opened(self, user: str, team: str | None) -> None: ...
 
 
 def strip_mentions(text: str) -> str:
@@ -90,6 +104,9 @@ class Inbox:
         event = body.get("event")
         if body.get("type") != "event_callback" or not isinstance(event, Mapping):
             return
+        if event.get("type") in ("assistant_thread_started", "app_home_opened"):
+            self._on_surface_event(event, body)
+            return
         question = self._question(event, body.get("team_id"))
         if question is None:
             return
@@ -98,6 +115,26 @@ class Inbox:
             log.info("duplicate_event_ignored", event_id=body.get("event_id"), retry=message_key)
             return
         self._tracker.spawn(self._handler.answer(question), name=f"answer-{body.get('event_id')}")
+
+    def _on_surface_event(self, event: Mapping[str, Any], body: Mapping[str, Any]) -> None:
+        """The assistant opened (suggested prompts) or the Home tab opened (the Home view)."""
+        event_id = str(body.get("event_id") or "")
+        if not self._seen.first_time(event_id):
+            log.info("duplicate_event_ignored", event_id=event_id)
+            return
+        if event.get("type") == "app_home_opened":
+            if event.get("tab") == "home" and event.get("user"):
+                opened = self._handler.home_opened(str(event["user"]), body.get("team_id"))
+                self._tracker.spawn(opened, name=f"home-{event_id}")
+            return
+        thread = event.get("assistant_thread") or {}
+        if not (thread.get("user_id") and thread.get("channel_id") and thread.get("thread_ts")):
+            return
+        context = thread.get("context") or {}
+        start = ThreadStart(
+            str(thread["user_id"]), str(thread["channel_id"]), str(thread["thread_ts"]), context.get("team_id")
+        )
+        self._tracker.spawn(self._handler.thread_started(start), name=f"thread-start-{event_id}")
 
     def on_slash_command(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """A `/ab` command; the returned body is the immediate (ephemeral unless public) reply."""

@@ -85,6 +85,40 @@ class SlackWeb:
     ) -> None:
         await self._call("chat.update", self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks))
 
+    async def start_stream(
+        self,
+        channel: str,
+        thread_ts: str,
+        markdown_text: str,
+        *,
+        recipient_user_id: str | None = None,
+        recipient_team_id: str | None = None,
+    ) -> str:
+        """`chat.startStream`: a reply in the thread that grows as text is appended; returns its ts."""
+        request = self.client.chat_startStream(
+            channel=channel,
+            thread_ts=thread_ts,
+            markdown_text=markdown_text,
+            recipient_user_id=recipient_user_id,
+            recipient_team_id=recipient_team_id,
+        )
+        data = await self._call("chat.startStream", request)
+        return str(data.get("ts") or "")
+
+    async def append_stream(self, channel: str, ts: str, markdown_text: str) -> None:
+        """`chat.appendStream`: more text at the end of a streaming message."""
+        request = self.client.chat_appendStream(channel=channel, ts=ts, markdown_text=markdown_text)
+        await self._call("chat.appendStream", request)
+
+    async def stop_stream(
+        self, channel: str, ts: str, markdown_text: str | None = None, blocks: Sequence[dict[str, Any]] | None = None
+    ) -> None:
+        """`chat.stopStream`: the last text (and blocks under it); the message becomes an ordinary one."""
+        request = self.client.chat_stopStream(
+            channel=channel, ts=ts, markdown_text=markdown_text or None, blocks=blocks
+        )
+        await self._call("chat.stopStream", request)
+
     async def post_ephemeral(self, channel: str, user: str, text: str, *, thread_ts: str | None = None) -> None:
         request = self.client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
         await self._call("chat.postEphemeral", request)
@@ -99,6 +133,26 @@ class SlackWeb:
         """`assistant.threads.setStatus`: Slack's native "is looking up …" line under a thread."""
         request = self.client.assistant_threads_setStatus(channel_id=channel, thread_ts=thread_ts, status=status)
         await self._call("assistant.threads.setStatus", request)
+
+    async def set_suggested_prompts(
+        self, channel: str, thread_ts: str, prompts: Sequence[tuple[str, str]], title: str | None = None
+    ) -> None:
+        """`assistant.threads.setSuggestedPrompts`: the (title, message) prompts a new assistant thread offers."""
+        listed = [{"title": shown, "message": message} for shown, message in prompts]
+        request = self.client.assistant_threads_setSuggestedPrompts(
+            channel_id=channel, thread_ts=thread_ts, prompts=listed, title=title
+        )
+        await self._call("assistant.threads.setSuggestedPrompts", request)
+
+    async def set_title(self, channel: str, thread_ts: str, title: str) -> None:
+        """`assistant.threads.setTitle`: the name of an assistant thread in the user's history."""
+        request = self.client.assistant_threads_setTitle(channel_id=channel, thread_ts=thread_ts, title=title)
+        await self._call("assistant.threads.setTitle", request)
+
+    async def publish_home(self, user: str, blocks: Sequence[dict[str, Any]]) -> None:
+        """`views.publish`: the user's Home tab."""
+        request = self.client.views_publish(user_id=user, view={"type": "home", "blocks": list(blocks)})
+        await self._call("views.publish", request)
 
     async def thread_messages(self, channel: str, thread_ts: str, limit: int = 30) -> list[SlackMessage]:
         """`conversations.replies`: the thread's messages, oldest first."""

@@ -18,6 +18,8 @@
   `messages(channel, thread_ts=None)`, `message(channel, ts)`. Wait, with a bound, for a call answered ok:
   `wait_for_call(method, where=None, timeout=5, **params)`, `wait_for_post(...)`, and `..._async` twins
   that do not block the caller's loop. `**params` match request fields exactly (`thread_ts=ts`).
+  `wait_for_answer_async(channel, thread_ts=None)`: the bot's finished answer there, streamed or posted
+  (see `slack_answers`).
 - Response URLs: `new_response_url()` mints `http://127.0.0.1:PORT/response/<id>`; JSON posted there is in
   `response_url_posts`; `wait_for_response_url_post(url=None, timeout=5)` and its `_async` twin.
 - Faults: `fail(method, error, status=200, retry_after=None, times=1)`; `rate_limit(method, retry_after=1)`
@@ -41,6 +43,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import slack_files, slack_streams, slack_views  # noqa: F401 - they register their Web API methods
 from ._threaded_server import Journal, ThreadedServer
+from .slack_answers import Answer, answer_ended_by, ends_answer_in
 from .slack_payloads import APP_ID, BOT_USER_ID, TEAM_ID, new_ts
 from .slack_socket_mode import SocketModeHub
 from .slack_workspace import SlackError, Workspace
@@ -96,6 +99,7 @@ class SlackDouble:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{hook}", self._response_url)
+        app.router.add_post("/upload/{file_id}", slack_files.upload_route(self._workspace, lambda: self.base_url))
         self._server = ThreadedServer(app)
         self.socket_mode = SocketModeHub(APP_ID, self.remember_event)
         self.socket_mode.install(app, self._server)
@@ -243,6 +247,24 @@ class SlackDouble:
         **params: Any,
     ) -> ApiCall:
         return await self.wait_for_call_async("chat.postMessage", where, timeout, **params)
+
+    async def wait_for_answer_async(
+        self,
+        channel: str,
+        thread_ts: str | None = None,
+        *,
+        where: Callable[[Answer], bool] | None = None,
+        timeout: float = 5.0,
+    ) -> Answer:
+        """Await the bot's finished answer in `thread_ts` (or at `channel`'s top level), however delivered:
+        a stopped stream, or a posted message whose last post or update carries the feedback buttons."""
+        place = f"{channel} thread {thread_ts}" if thread_ts else f"{channel} top level"
+        call = await self._calls.wait_for_async(
+            ends_answer_in(channel, thread_ts, where), timeout, f"finished answer in {place}"
+        )
+        answer = answer_ended_by(call)
+        assert answer is not None  # the call was chosen for ending one
+        return answer
 
     def new_response_url(self) -> str:
         url = f"{self.base_url}/response/{uuid.uuid4().hex}"

@@ -6,7 +6,11 @@ The same payloads travel over Socket Mode (inside an envelope, see `slack_socket
 - `app_mention(text, user=, channel=, thread_ts=)` and `direct_message(text, user=, channel=)` build the
   inner `event`; `event_callback(event)` wraps it with `event_id`, `team_id`, `authorizations`, ...
 - `slash_command(text, user_id=, channel_id=, response_url=)` builds the form fields of `/ab` (all strings).
-- `block_actions(action_id=, value=, user_id=, message=, response_url=)` builds a button click.
+- `block_actions(action_id=, value=, user_id=, message=, response_url=)` builds a button click;
+  `feedback_click(message, positive=, user_id=, channel_id=, response_url=)` a click on a 👍/👎 of
+  `message`'s `feedback_buttons` (the value is the one the bot put on that button).
+- `assistant_thread_started(user=, channel=)` (the user opened the assistant) and
+  `app_home_opened(user=, tab=)` build those events.
 
 Ids and timestamps are fresh for each call and timestamps increase, like Slack's.
 """
@@ -202,6 +206,64 @@ def block_actions(
         "state": {"values": {}},
         "response_url": response_url,
         "actions": [action],
+    }
+
+
+def feedback_click(
+    message: dict[str, Any],
+    *,
+    positive: bool,
+    user_id: str,
+    channel_id: str,
+    response_url: str,
+    user_name: str = "staff",
+) -> dict[str, Any]:
+    """A `block_actions` payload for a click on 👍 (`positive`) or 👎 of the feedback buttons in `message`."""
+    block, element = next(
+        (block, element)
+        for block in message.get("blocks") or []
+        if block.get("type") == "context_actions"
+        for element in block.get("elements") or []
+        if element.get("type") == "feedback_buttons"
+    )
+    button = element["positive_button" if positive else "negative_button"]
+    payload = block_actions(
+        action_id=element["action_id"],
+        value=button["value"],
+        user_id=user_id,
+        message=message,
+        channel_id=channel_id,
+        response_url=response_url,
+        block_id=block.get("block_id") or new_id("", 5),
+        user_name=user_name,
+    )
+    payload["actions"][0] |= {"type": "feedback_buttons", "text": button["text"]}
+    return payload
+
+
+def assistant_thread_started(*, user: str, channel: str, thread_ts: str | None = None) -> dict[str, Any]:
+    """The event Slack sends when `user` opens the assistant: a new thread in their DM with the bot."""
+    ts = new_ts()
+    return {
+        "type": "assistant_thread_started",
+        "assistant_thread": {
+            "user_id": user,
+            "context": {"channel_id": channel, "team_id": TEAM_ID, "enterprise_id": None},
+            "channel_id": channel,
+            "thread_ts": thread_ts or ts,
+        },
+        "event_ts": ts,
+    }
+
+
+def app_home_opened(*, user: str, tab: str = "home", channel: str | None = None) -> dict[str, Any]:
+    """The event Slack sends each time `user` opens one of the app's tabs (`home` or `messages`)."""
+    return {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": channel or "D" + user[1:],
+        "tab": tab,
+        "event_ts": f"{time.time():.6f}",
     }
 
 
