@@ -24,6 +24,10 @@ INVALID_REQUEST: Final = -32600
 INVALID_PARAMS: Final = -32602
 
 
+# Where the guard leaves the body it read and checked, for the layers inside it (the OAuth scope gate).
+CHECKED_BODY_KEY = "abcodex_checked_body"
+
+
 class EnvelopeProblem(Exception):
     """What is wrong with a posted message, as a JSON-RPC error code and one sentence."""
 
@@ -136,6 +140,7 @@ class JsonRpcGuard:
         if problem is not None:
             await _send_error(send, 400, problem)
             return
+        scope.setdefault("state", {})[CHECKED_BODY_KEY] = body  # later layers read it here, not again off the wire
         await self._app(scope, _replay(body, receive), send)
 
     @staticmethod

@@ -20,11 +20,12 @@ import pydantic_core
 from mcp.server.auth.routes import build_resource_metadata_url
 from mcp.shared.auth import ProtectedResourceMetadata
 from pydantic import AnyHttpUrl
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_server.auth import STATE_KEY, ClientIdentity
 from mcp_server.domain.masking import mask_email
 from mcp_server.http_errors import send_json_error
+from mcp_server.jsonrpc_guard import CHECKED_BODY_KEY
 from mcp_server.oauth_keys import InvalidAccessToken, IssuerKeys
 from mcp_server.oauth_scopes import ScopeMapping
 
@@ -162,14 +163,14 @@ class InsufficientScopeGate:
         if not isinstance(identity, ClientIdentity) or identity.person is None or scope["method"] != "POST":
             await self._app(scope, receive, send)
             return
-        body = await _whole_body(receive)
-        needed = self._needed_scope(body)
+        body = scope.get("state", {}).get(CHECKED_BODY_KEY)
+        needed = self._needed_scope(body) if isinstance(body, bytes) else None
         if needed is not None and not identity.can(needed):
             challenge = (b"www-authenticate", self._resource.challenge("insufficient_scope", needed))
             description = f"this tool needs the {needed} scope, which this sign-in does not grant"
             await send_json_error(send, 403, "insufficient_scope", description, [challenge])
             return
-        await self._app(scope, _replay(body, receive), send)
+        await self._app(scope, receive, send)
 
     def _needed_scope(self, body: bytes) -> str | None:
         try:
@@ -180,28 +181,6 @@ class InsufficientScopeGate:
             return None
         name = (message.get("params") or {}).get("name")
         return self._scope_of(name) if isinstance(name, str) else None
-
-
-async def _whole_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if message["type"] != "http.request" or not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replayed() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replayed
 
 
 def verifier_from(settings: GatewaySettings) -> OAuthVerifier | None:
