@@ -9,7 +9,10 @@ begins only when no stream was started, and a stream call that fails later is re
 replaced by a second message.
 
 Every piece is redacted before it leaves (`StreamRedactor` holds back a tail no contact can span yet) and
-escaped like a posted answer, so a streamed answer shows exactly what a posted one would.
+escaped like a posted answer, so a streamed answer shows exactly what a posted one would. Tables are held
+back too (`stream_tables.TableHold`) and end as `table` blocks under the message, one per message as Slack allows: the
+first under the streamed message, each further one in a message of its own after it, the answer's own
+blocks (its feedback) under the last.
 """
 
 from __future__ import annotations
@@ -25,7 +28,16 @@ from typing import Any
 import structlog
 
 from slack_client.errors import SlackError
-from slack_client.formatting import escape_keep_mentions, split_message, to_mrkdwn
+from slack_client.formatting import (
+    SLACK_TEXT_LIMIT,
+    Table,
+    escape_keep_mentions,
+    split_message,
+    to_mrkdwn,
+    truncate,
+)
+from slack_client.slack.blocks import table_block
+from slack_client.slack.stream_tables import TableHold, code_text
 from slack_client.slack.web import SlackWeb
 from slack_client.stream_redact import StreamRedactor
 
@@ -69,6 +81,7 @@ class StreamedAnswer:
         self._native = target.thread_ts is not None
         self._interval = append_interval if self._native else update_interval
         self._redactor = StreamRedactor()
+        self._tables = TableHold()
         self._ts: str | None = None
         self._shown = ""  # redacted markdown Slack has
         self._pending = ""  # redacted markdown not sent yet
@@ -92,10 +105,10 @@ class StreamedAnswer:
         self._received = True
         kept = chunk[: self._room]
         self._room -= len(kept)
-        self._pending += self._redactor.feed(kept)
+        self._pending += self._redactor.feed(self._tables.feed(kept))
         if len(kept) < len(chunk):  # the answer is longer than a reply may be: end it here, saying so
             self._cut = True
-            self._pending += self._redactor.flush() + SHORTENED
+            self._pending += self._redactor.feed(self._tables.flush()) + self._redactor.flush() + SHORTENED
         if self._sender is None or self._sender.done():
             self._sender = asyncio.create_task(self._pump(), name="slack-stream")
 
@@ -110,15 +123,34 @@ class StreamedAnswer:
         self._finish_requested.set()
         if self._sender is not None:
             await self._sender
-        self._pending += self._redactor.flush()
+        self._pending += self._redactor.feed(self._tables.flush()) + self._redactor.flush()
         if self._ts is None and self._pending.strip():
             await self._send()
             if self._ts is None:
                 raise SlackError("the answer could be neither streamed nor posted")
-        if self._native and self._ts is not None:
-            await self._stop(blocks)
-        elif self._ts is not None:
-            await self._final_update(blocks)
+        if self._ts is not None:
+            await self._end(blocks, self._tables.tables)
+
+    async def _end(self, blocks: Blocks | None, tables: list[Table]) -> None:
+        """The first table (and `blocks`, unless more tables follow) under the message; the rest after it."""
+        under = [table_block(tables[0])] if tables else []
+        if len(tables) <= 1:
+            under += blocks or []
+        if self._native:
+            await self._stop(under or None)
+        else:
+            await self._final_update(under or None, code_text(tables[0]) if tables else "")
+        for index, table in enumerate(tables[1:], start=2):
+            ending = (blocks or []) if index == len(tables) else []
+            try:
+                await self._web.post_message(
+                    self._target.channel,
+                    truncate(code_text(table), SLACK_TEXT_LIMIT),
+                    thread_ts=self._target.thread_ts,
+                    blocks=[table_block(table), *ending],
+                )
+            except SlackError as error:
+                log.warning("stream_table_not_posted", error=str(error))
 
     async def _pump(self) -> None:
         while self._pending and not self._finishing and not self._stalled:
@@ -189,20 +221,23 @@ class StreamedAnswer:
         self._shown += self._pending
         self._pending = ""
 
-    async def _final_update(self, blocks: Blocks | None) -> None:
+    async def _final_update(self, blocks: Blocks | None, table_text: str) -> None:
         assert self._ts is not None
         wait = self._last_sent + self._update_interval - self._clock()
         if wait > 0:  # at most one update a second, the last one included
             await asyncio.sleep(wait)
         pieces = split_message(to_mrkdwn(self._shown + self._pending), _PIECE_CHARS) or [""]
         last = [_section(pieces[-1]), *blocks] if blocks else None
+        # Notifications show a message's text, not its blocks: there the table is a code block.
+        last_text = truncate(f"{pieces[-1]}\n{table_text}", SLACK_TEXT_LIMIT) if table_text else pieces[-1]
+        texts = [*pieces[:-1], last_text]
         channel, thread_ts = self._target.channel, self._target.thread_ts
         try:
             if self._pending or (last and len(pieces) == 1):
-                await self._web.update_message(channel, self._ts, pieces[0], last if len(pieces) == 1 else None)
-            for index, piece in enumerate(pieces[1:], start=2):
+                await self._web.update_message(channel, self._ts, texts[0], last if len(pieces) == 1 else None)
+            for index, text in enumerate(texts[1:], start=2):
                 await self._web.post_message(
-                    channel, piece, thread_ts=thread_ts, blocks=last if index == len(pieces) else None
+                    channel, text, thread_ts=thread_ts, blocks=last if index == len(pieces) else None
                 )
         except SlackError as error:
             log.warning("stream_not_finished", error=str(error))

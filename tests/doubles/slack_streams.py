@@ -3,7 +3,8 @@
 As Slack does: `chat.startStream` needs a `thread_ts` (a streamed message always answers someone) and, in a
 channel, `recipient_user_id` and `recipient_team_id`; it stores a bot message marked `"streaming": true`
 whose `text` is the markdown so far. `chat.appendStream` adds to it; `chat.stopStream` adds its last text
-and `blocks` and clears the mark, leaving one ordinary message. Appending to or stopping a message that is
+and `blocks` (checked as `chat.postMessage` checks them, `slack_views.check_blocks`: `invalid_blocks`
+otherwise) and clears the mark, leaving one ordinary message. Appending to or stopping a message that is
 not streaming is `message_not_in_streaming_state`.
 
 A workspace that cannot stream: `refuse_streaming(slack)` answers every `chat.startStream` with
@@ -13,9 +14,11 @@ it); `slack.clear_failures()` lets it stream again. Any stream method fails on d
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from .slack_payloads import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID, new_ts
+from .slack_views import check_blocks
 from .slack_workspace import SlackError, Workspace, channel_of, register_handlers
 
 if TYPE_CHECKING:
@@ -60,10 +63,15 @@ def _append_stream(workspace: Workspace, params: dict[str, Any]) -> dict[str, An
 
 
 def _stop_stream(workspace: Workspace, params: dict[str, Any]) -> dict[str, Any]:
+    blocks = params.get("blocks")
+    if isinstance(blocks, str):  # a form-encoded call carries them as JSON
+        blocks = json.loads(blocks)
+    if blocks is not None:
+        check_blocks(blocks)
     channel, message = _streaming_message(workspace, params)
     message["text"] += _markdown(params)
-    if params.get("blocks"):
-        message["blocks"] = params["blocks"]
+    if blocks:
+        message["blocks"] = blocks
     del message["streaming"]
     return {"channel": channel, "ts": message["ts"], "message": dict(message)}
 
