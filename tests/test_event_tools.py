@@ -4,9 +4,7 @@ tests/test_event_tools_traps.py."""
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_server.repository.migrations import recommended_index_statements
 from tests.support.gateway import RunningGateway, run_gateway
 from tests.support.postgres import PostgresForTests
+from tests.support.tokens import tokens_file
 
 EVENT_TOOLS = {"get_event_readiness", "get_event_summary", "get_event_roster", "get_vote_breakdown", "get_bid_history"}
 
@@ -224,17 +223,6 @@ async def test_bad_input_is_one_sentence_about_it(
         result = await client.call_tool(tool, arguments)
     assert result.is_error
     assert result.content[0].text.startswith(sentence)
-
-
-def tokens_file(tmp_path: Path, scopes: dict[str, list[str]]) -> tuple[Path, dict[str, str]]:
-    tokens = {name: secrets.token_urlsafe(16) for name in scopes}
-    lines = ["clients:"]
-    for name, granted in scopes.items():
-        digest = hashlib.sha256(tokens[name].encode()).hexdigest()
-        lines += [f"  - name: {name}", f"    token_sha256: {digest}", f"    scopes: {granted}"]
-    path = tmp_path / "tokens.yaml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path, tokens
 
 
 async def test_a_read_token_sees_and_calls_the_event_tools_and_a_finance_only_token_does_not(

@@ -4,8 +4,6 @@ literal search text, and start-up failures that end in one sentence."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from mcp_server.errors import InvalidArgument, QueryFailed
 from tests.support.gateway import RunningGateway, mcp_client, run_gateway
 from tests.support.postgres import PostgresForTests
 from tests.support.process import free_port, gateway_env, run_command
+from tests.support.tokens import tokens_file
 from tests.support.waiting import eventually
 
 FINANCE_TOOLS = {"get_payment_summary", "get_artist_owed"}
@@ -43,19 +42,6 @@ async def refuses_input(eid: str) -> Echo:
     raise InvalidArgument(f"{eid} is not one we can use; try AB4001.")
 
 
-def tokens_file(tmp_path: Path, *clients: dict[str, Any]) -> tuple[Path, dict[str, str]]:
-    tokens = {str(c["name"]): secrets.token_urlsafe(16) for c in clients}
-    lines = ["clients:"]
-    for client in clients:
-        digest = hashlib.sha256(tokens[str(client["name"])].encode()).hexdigest()
-        lines += [f"  - name: {client['name']}", f"    token_sha256: {digest}", f"    scopes: {client['scopes']}"]
-        if client.get("trusted"):
-            lines.append("    trusted: true")
-    path = tmp_path / "tokens.yaml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path, tokens
-
-
 async def test_each_failure_reads_as_the_sentence_its_type_calls_for(postgres: PostgresForTests):
     async with run_gateway(await postgres.create_demo_database("errors")) as gateway:
         for tool in (crashes, refused_by_postgres, refuses_input):
@@ -73,11 +59,7 @@ async def test_each_failure_reads_as_the_sentence_its_type_calls_for(postgres: P
 
 
 async def test_a_read_token_neither_lists_nor_calls_finance_tools(postgres: PostgresForTests, tmp_path: Path):
-    path, tokens = tokens_file(
-        tmp_path,
-        {"name": "desktop", "scopes": ["read"]},
-        {"name": "finance-desk", "scopes": ["read", "finance"]},
-    )
+    path, tokens = tokens_file(tmp_path, {"desktop": ["read"], "finance-desk": ["read", "finance"]})
     async with run_gateway(await postgres.create_demo_database("scopes"), mcp_gateway_tokens_file=path) as gateway:
         async with gateway.client(tokens["desktop"]) as desktop:
             listed = {tool.name for tool in (await desktop.list_tools()).tools}
@@ -143,9 +125,7 @@ async def test_owed_lines_are_limited_with_the_total_and_the_sums_over_all(demo_
 
 
 async def test_acting_user_headers_are_recorded_only_from_trusted_clients(postgres: PostgresForTests, tmp_path: Path):
-    path, tokens = tokens_file(
-        tmp_path, {"name": "desktop", "scopes": ["read"]}, {"name": "bot-two", "scopes": ["read"], "trusted": True}
-    )
+    path, tokens = tokens_file(tmp_path, {"desktop": ["read"], "bot-two": ["read"]}, trusted={"bot-two"})
     database = await postgres.create_demo_database("acting")
     headers = {"X-Acting-User": "U" + "1" * 300, "X-Acting-Role": "admin"}
     async with run_gateway(database, mcp_gateway_tokens_file=path) as gateway:

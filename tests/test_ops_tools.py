@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -14,23 +12,12 @@ from mcp.shared.exceptions import MCPError
 from tests.support.gateway import RunningGateway, mcp_client, run_gateway
 from tests.support.payments import call, pay_args, payments_gateway, preview_token
 from tests.support.postgres import PostgresForTests
+from tests.support.tokens import tokens_file
 from tests.support.waiting import eventually
 
 ACTIVITY = "get_gateway_activity"
 STAFF = {"X-Acting-User": "U0STAFF001", "X-Acting-Role": "staff"}
 ADMIN_BY_EMAIL = {"X-Acting-User": "maya.okafor@example.com", "X-Acting-Role": "admin"}
-
-
-def tokens_file(tmp_path: Path, scopes: dict[str, list[str]], trusted: set[str]) -> tuple[Path, dict[str, str]]:
-    tokens = {name: secrets.token_urlsafe(16) for name in scopes}
-    lines = ["clients:"]
-    for name, granted in scopes.items():
-        digest = hashlib.sha256(tokens[name].encode()).hexdigest()
-        lines += [f"  - name: {name}", f"    token_sha256: {digest}", f"    scopes: {granted}"]
-        lines += ["    trusted: true"] if name in trusted else []
-    path = tmp_path / "tokens.yaml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path, tokens
 
 
 async def audited_rows(gateway: RunningGateway, at_least: int) -> int:

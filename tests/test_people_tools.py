@@ -3,9 +3,7 @@ contacts matched only whole and masked everywhere; the people and finance tools 
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_server.repository.demo_data import demo_id
 from tests.support.gateway import RunningGateway, run_gateway
 from tests.support.postgres import PostgresForTests
+from tests.support.tokens import tokens_file
 
 PEOPLE_TOOLS = {"find_artists", "find_people"}
 FINANCE_TOOLS = {
@@ -200,17 +199,6 @@ async def test_bad_lookups_are_one_clear_sentence(
     assert result.is_error
     assert result.content[0].text.startswith(sentence)
     assert "\n" not in result.content[0].text
-
-
-def tokens_file(tmp_path: Path, scopes: dict[str, list[str]]) -> tuple[Path, dict[str, str]]:
-    tokens = {name: secrets.token_urlsafe(16) for name in scopes}
-    lines = ["clients:"]
-    for name, granted in scopes.items():
-        digest = hashlib.sha256(tokens[name].encode()).hexdigest()
-        lines += [f"  - name: {name}", f"    token_sha256: {digest}", f"    scopes: {granted}"]
-    path = tmp_path / "tokens.yaml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path, tokens
 
 
 async def test_a_read_token_neither_lists_nor_calls_people_or_finance_tools(postgres: PostgresForTests, tmp_path: Path):
