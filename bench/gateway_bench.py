@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import secrets
@@ -69,10 +68,9 @@ from bench.gateway_report import (
     ratios,
 )
 from bench.gateway_server import ECHO_TOOL
+from bench.results import RESULTS_DIR, save_report
 from mcp_server.repository.demo_scale import LIVE_EASELS, LIVE_EID, ROUNDS, ScalePlan
 from mcp_server.repository.embedded import EmbeddedPostgres
-
-RESULTS_DIR = Path(__file__).parent / "results"
 
 
 @dataclass(frozen=True)
@@ -236,10 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         report = runner.run(bench(args))
-    args.output.mkdir(parents=True, exist_ok=True)
-    path = args.output / f"gateway-bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"\nresults: {path} ({report['seconds']} s)")
+    save_report(report, args.output, "gateway-bench")
     return 0
 
 

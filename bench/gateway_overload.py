@@ -39,9 +39,9 @@ import uvloop
 
 from bench.gateway_load import call_once, decode_answer, looks_successful, percentile, prepare_call
 from bench.gateway_processes import memory_kib, prepare_database, start_postgres
+from bench.results import RESULTS_DIR, save_report
 from mcp_server.repository.demo_scale import LIVE_EID
 
-RESULTS_DIR = Path(__file__).parent / "results"
 TOKEN_VARIABLE = "BENCH_GATEWAY_TOKEN"
 TOOL = "get_event_details"
 NO_SHEDDING = 100_000  # MCP_GATEWAY_MAX_IN_FLIGHT's ceiling, never reached: the gateway as it was before
@@ -349,10 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         report = runner.run(bench(args))
-    args.output.mkdir(parents=True, exist_ok=True)
-    path = args.output / f"gateway-overload-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"\nresults: {path} ({report['seconds']} s)")
+    save_report(report, args.output, "gateway-overload")
     return 0
 
 
